@@ -1,0 +1,232 @@
+/**
+ * The client of the Computer-Use Agents API: one typed method per operation, grouped by
+ * resource (`sessions`, `agents`, `environments`, `skills`, `browserProfiles`, `vaults`,
+ * `webhooks`, `schedules`, `files`, `quota`).
+ *
+ * It needs an `HttpClient` (from `@effect/platform`: `FetchHttpClient.layer` works on every
+ * runtime; `@hai-effect/platform-node` wires undici).
+ *
+ * @example
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ * import { HaiAgents } from "@hai-effect/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const hai = yield* HaiAgents.HaiAgents
+ *   const page = yield* hai.sessions.list({ status: ["running"] })
+ *   return page.items
+ * })
+ *
+ * program.pipe(
+ *   Effect.provide(HaiAgents.layerConfig().pipe(Layer.provide(FetchHttpClient.layer)))
+ * )
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Endpoints from "./internal/endpoints.js"
+import * as Transport from "./internal/transport.js"
+import { runtimeHeaders, version } from "./internal/version.js"
+import * as RetryPolicy from "./RetryPolicy.js"
+
+/**
+ * The service's regions.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Environment = "eu" | "us"
+
+/**
+ * Base URL of each region. EU is the default.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const environments: Readonly<Record<Environment, string>> = {
+  eu: "https://agp.eu.hcompany.ai",
+  us: "https://agp.hcompany.ai"
+}
+
+/**
+ * How to reach the service.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Options {
+  /** The API key (`hk-...`). Kept `Redacted`: it never shows in logs, errors or `inspect`. */
+  readonly apiKey: Redacted.Redacted<string> | string
+  /** Region, when no `baseUrl` is given. Default `"eu"`. */
+  readonly environment?: Environment | undefined
+  /** Overrides the region's URL; a path prefix it carries is kept (`https://proxy/hai/` works). */
+  readonly baseUrl?: string | URL | undefined
+  /** Per-request timeout. Default 60 seconds. Long-polls get their wait plus `longPollMargin`. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Added to a long-poll's wait to form its timeout. Default 10 seconds. */
+  readonly longPollMargin?: Duration.DurationInput | undefined
+  /** When to retry and how long to wait. Default {@link RetryPolicy.defaultSchedule}. */
+  readonly retrySchedule?: RetryPolicy.RetrySchedule | undefined
+  /** Extra headers sent with every request. */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** Largest request body sent, in bytes. Default 10 MB, the gateway's limit. */
+  readonly maxBodyBytes?: number | undefined
+  /** Names this client in `X-HCompany-Client-Name` (e.g. a CLI built on the SDK). */
+  readonly clientName?: string | undefined
+  /** Applied to the underlying `HttpClient` (tracing, proxies, extra middleware). */
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+}
+
+/**
+ * The settings a client was built with, minus the key.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ResolvedOptions {
+  readonly baseUrl: string
+  readonly environment: Environment | "custom"
+  readonly timeout: Duration.Duration
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service extends Endpoints.Resources {
+  readonly options: ResolvedOptions
+}
+
+/**
+ * The client.
+ *
+ * @since 0.1.0
+ * @category Tags
+ */
+export class HaiAgents extends Context.Tag("@hai-effect/core/HaiAgents")<HaiAgents, Service>() {}
+
+/** @since 0.1.0 */
+export declare namespace HaiAgents {
+  /** @since 0.1.0 */
+  export type Sessions = Endpoints.SessionsApi
+  /** @since 0.1.0 */
+  export type Agents = Endpoints.AgentsApi
+}
+
+/**
+ * Builds a client from options and the `HttpClient` in context.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { HaiAgents } from "@hai-effect/core"
+ *
+ * const client = HaiAgents.make({ apiKey: "hk-...", environment: "us" })
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
+  Effect.map(HttpClient.HttpClient, (httpClient) => {
+    const baseUrl = new URL(
+      options.baseUrl !== undefined ? String(options.baseUrl) : environments[options.environment ?? "eu"]
+    )
+    const apiKey = Redacted.isRedacted(options.apiKey) ? options.apiKey : Redacted.make(options.apiKey)
+    const timeout = Duration.decode(options.timeout ?? "60 seconds")
+    const client = options.transformClient ? options.transformClient(httpClient) : httpClient
+    const run = Transport.makeRunner(client, {
+      baseUrl,
+      apiKey,
+      timeout,
+      longPollMargin: Duration.decode(options.longPollMargin ?? "10 seconds"),
+      retrySchedule: options.retrySchedule ?? RetryPolicy.defaultSchedule,
+      maxBodyBytes: options.maxBodyBytes ?? 10 * 1024 * 1024,
+      headers: { ...runtimeHeaders(options.clientName), ...options.headers }
+    })
+    return {
+      ...Endpoints.makeResources(run, Transport.makePaginator(run)),
+      options: {
+        baseUrl: baseUrl.toString(),
+        environment: options.baseUrl !== undefined ? "custom" : options.environment ?? "eu",
+        timeout
+      }
+    }
+  })
+
+/**
+ * A layer of the client from options.
+ *
+ * @example
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer, Redacted } from "effect"
+ * import { HaiAgents } from "@hai-effect/core"
+ *
+ * const HaiLive = HaiAgents.layer({ apiKey: Redacted.make("hk-..."), environment: "eu" }).pipe(
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (options: Options): Layer.Layer<HaiAgents, never, HttpClient.HttpClient> =>
+  Layer.effect(HaiAgents, make(options))
+
+/**
+ * Reads the key from `HAI_API_KEY` (or the older `H_API_KEY`) and the base URL from
+ * `HAI_API_BASE_URL`, through Effect's `ConfigProvider`; other options come from the argument.
+ *
+ * @example
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ * import { HaiAgents } from "@hai-effect/core"
+ *
+ * const HaiLive = HaiAgents.layerConfig({ timeout: "2 minutes" }).pipe(Layer.provide(FetchHttpClient.layer))
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerConfig = (
+  options?: Omit<Options, "apiKey" | "baseUrl"> & {
+    readonly apiKey?: Config.Config<Redacted.Redacted<string>> | undefined
+    readonly baseUrl?: Config.Config<Option.Option<string>> | string | URL | undefined
+  }
+): Layer.Layer<HaiAgents, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.effect(
+    HaiAgents,
+    Effect.gen(function*() {
+      const apiKey = yield* (options?.apiKey ?? config.apiKey)
+      const given = options?.baseUrl
+      const configured: string | URL | undefined = given === undefined || typeof given === "string"
+          || given instanceof URL
+        ? given
+        : Option.getOrUndefined(yield* given)
+      const baseUrl = configured ?? Option.getOrUndefined(yield* config.baseUrl)
+      return yield* make({ ...options, apiKey, baseUrl })
+    })
+  )
+
+/**
+ * The `Config`s {@link layerConfig} reads, to compose your own.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const config = {
+  apiKey: Config.redacted("HAI_API_KEY").pipe(Config.orElse(() => Config.redacted("H_API_KEY"))),
+  baseUrl: Config.option(Config.nonEmptyString("HAI_API_BASE_URL"))
+}
+
+/**
+ * This SDK's version, as sent in `User-Agent`.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const sdkVersion: string = version

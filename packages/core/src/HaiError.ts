@@ -1,0 +1,395 @@
+/**
+ * Every way a call to the Computer-Use Agents API can fail, as tagged errors.
+ *
+ * Handle them by tag (`Effect.catchTag("RateLimited", ...)`) or all at once through the
+ * {@link HaiError} union. Each error's `message` says what happened and what to do about it. None
+ * of them ever carries the API key.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
+import * as Wire from "./Wire.js"
+
+/**
+ * @since 0.1.0
+ * @category Type Ids
+ */
+export const TypeId: unique symbol = Symbol.for("@hai-effect/core/HaiError")
+
+/**
+ * @since 0.1.0
+ * @category Type Ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * Where a failed request went: method and URL (never headers).
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const RequestInfo = {
+  method: Schema.String,
+  url: Schema.String
+}
+
+const where = (e: { readonly method: string; readonly url: string }) => `${e.method} ${e.url}`
+
+const formatDetail = (detail: unknown): string =>
+  detail === undefined || detail === null
+    ? ""
+    : typeof detail === "string"
+    ? `: ${detail}`
+    : `: ${JSON.stringify(detail)}`
+
+const formatDelay = (millis: number | undefined) =>
+  millis === undefined ? "" : ` Retry after ${Duration.format(Duration.millis(Math.max(0, Math.ceil(millis))))}.`
+
+/**
+ * The request never got an HTTP answer: DNS, connection refused or reset, TLS, an aborted body.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class TransportError extends Schema.TaggedError<TransportError>("@hai-effect/core/TransportError")(
+  "TransportError",
+  { ...RequestInfo, reason: Schema.String }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return `${
+      where(this)
+    } failed before an answer arrived (${this.reason}). Check the network and the base URL; idempotent calls were already retried.`
+  }
+}
+
+/**
+ * No answer in time: the client's per-request timeout elapsed, or the server answered 408.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class TimeoutError extends Schema.TaggedError<TimeoutError>("@hai-effect/core/TimeoutError")(
+  "TimeoutError",
+  { ...RequestInfo, timeoutMillis: Schema.optional(Schema.Number), status: Schema.optional(Schema.Number) }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return this.status === 408
+      ? `${where(this)} timed out on the server (408). It was retried; try again later.`
+      : `${where(this)} got no answer within ${
+        Duration.format(Duration.millis(this.timeoutMillis ?? 0))
+      }. Raise \`timeout\` in HaiAgents.layer options if the service is slow.`
+  }
+}
+
+/**
+ * 401 or 403: the API key is missing, wrong, revoked, or lacks access to this resource.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>("@hai-effect/core/Unauthorized")(
+  "Unauthorized",
+  { ...RequestInfo, status: Schema.Literal(401, 403), detail: Schema.optional(Schema.Unknown) }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return `${where(this)} was refused with ${this.status}${
+      formatDetail(this.detail)
+    }. Check HAI_API_KEY (or the apiKey option) and that the key belongs to the organisation that owns the resource.`
+  }
+}
+
+/**
+ * 404: no such resource (or it belongs to another organisation).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class NotFound extends Schema.TaggedError<NotFound>("@hai-effect/core/NotFound")(
+  "NotFound",
+  { ...RequestInfo, detail: Schema.optional(Schema.Unknown) }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return `${where(this)} found nothing (404)${
+      formatDetail(this.detail)
+    }. Check the id, and the region: EU and US hold different resources.`
+  }
+}
+
+/**
+ * 409: the resource is in a state that forbids the call, e.g. tool results for a session that
+ * already settled.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class Conflict extends Schema.TaggedError<Conflict>("@hai-effect/core/Conflict")(
+  "Conflict",
+  { ...RequestInfo, detail: Schema.optional(Schema.Unknown) }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return `${where(this)} conflicts with the resource's current state (409)${
+      formatDetail(this.detail)
+    }. Read its state again before retrying.`
+  }
+}
+
+/**
+ * 422: the server rejected the request's content; `detail` lists each problem with its location.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class Unprocessable extends Schema.TaggedError<Unprocessable>("@hai-effect/core/Unprocessable")(
+  "Unprocessable",
+  { ...RequestInfo, detail: Schema.Array(Wire.ValidationError), raw: Schema.optional(Schema.Unknown) }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    const lines = this.detail.map((d) => `${d.loc.join(".")}: ${d.msg}`)
+    const body = lines.length > 0 ? lines.join("; ") : JSON.stringify(this.raw ?? null)
+    return `${where(this)} was rejected as invalid (422): ${body}. Fix the fields named above.`
+  }
+}
+
+/**
+ * 429: over the rate limit or the concurrent-session quota. Retried automatically; this error
+ * means the retries ran out. `retryAfterMillis` is the server's requested wait, when it gave one.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class RateLimited extends Schema.TaggedError<RateLimited>("@hai-effect/core/RateLimited")(
+  "RateLimited",
+  { ...RequestInfo, retryAfterMillis: Schema.optional(Schema.Number), detail: Schema.optional(Schema.Unknown) }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return `${where(this)} was rate limited (429)${formatDetail(this.detail)}.${
+      formatDelay(this.retryAfterMillis)
+    } For sessions, create with \`queue: true\` to wait for a slot instead.`
+  }
+}
+
+/**
+ * 5xx: the service failed. Idempotent calls were retried; this error means the retries ran out.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class ServerError extends Schema.TaggedError<ServerError>("@hai-effect/core/ServerError")(
+  "ServerError",
+  {
+    ...RequestInfo,
+    status: Schema.Number,
+    retryAfterMillis: Schema.optional(Schema.Number),
+    detail: Schema.optional(Schema.Unknown)
+  }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return `${where(this)} failed on the server (${this.status})${formatDetail(this.detail)}.${
+      formatDelay(this.retryAfterMillis)
+    } Try again later.`
+  }
+}
+
+/**
+ * A status the API does not document for this operation.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>("@hai-effect/core/UnexpectedStatus")(
+  "UnexpectedStatus",
+  { ...RequestInfo, status: Schema.Number, excerpt: Schema.String }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return `${
+      where(this)
+    } answered with an unexpected status ${this.status}: ${this.excerpt}. Check the base URL points at the Agents API.`
+  }
+}
+
+/**
+ * The answer did not match the API's schema. `path` names the bad field, `excerpt` shows the
+ * start of the body.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class DecodeError extends Schema.TaggedError<DecodeError>("@hai-effect/core/DecodeError")(
+  "DecodeError",
+  { ...RequestInfo, status: Schema.Number, path: Schema.String, issue: Schema.String, excerpt: Schema.String }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return `${where(this)} answered ${this.status} with a body that does not match the API schema at ${
+      this.path || "(root)"
+    }: ${this.issue}. Body starts with: ${this.excerpt}. Upgrade @hai-effect/core if the API changed.`
+  }
+}
+
+/**
+ * The request body is over the gateway's 10 MB limit; nothing was sent.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class RequestTooLarge extends Schema.TaggedError<RequestTooLarge>("@hai-effect/core/RequestTooLarge")(
+  "RequestTooLarge",
+  { ...RequestInfo, size: Schema.Number, limit: Schema.Number }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return `${
+      where(this)
+    } was not sent: its body is ${this.size} bytes, over the ${this.limit}-byte limit. Send large files through session files or a browser profile upload.`
+  }
+}
+
+/**
+ * The arguments given to an SDK call do not match the API's schema; nothing was sent.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>("@hai-effect/core/InvalidRequest")(
+  "InvalidRequest",
+  { operation: Schema.String, path: Schema.String, issue: Schema.String }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return `${this.operation} was not sent: ${this.path || "(argument)"} ${this.issue}.`
+  }
+}
+
+/**
+ * A request that is not safe to repeat (a POST without an idempotency key) lost its connection
+ * or timed out after it may have reached the server: whether it took effect is unknown. It was
+ * not retried, so that nothing is done twice; read the resource's state before trying again.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class OutcomeUnknown extends Schema.TaggedError<OutcomeUnknown>("@hai-effect/core/OutcomeUnknown")(
+  "OutcomeUnknown",
+  { ...RequestInfo, reason: Schema.String }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return `${
+      where(this)
+    } may or may not have taken effect (${this.reason}); it was not retried because repeating it could act twice. Check the resource's state before trying again.`
+  }
+}
+
+/**
+ * Any error of a call to the API.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { HaiAgents } from "@hai-effect/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const hai = yield* HaiAgents.HaiAgents
+ *   return yield* hai.sessions.get("6f1c...")
+ * }).pipe(
+ *   Effect.catchTags({
+ *     NotFound: () => Effect.succeed(undefined),
+ *     RateLimited: (e) => Effect.fail(e)
+ *   })
+ * )
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type HaiError =
+  | TransportError
+  | TimeoutError
+  | Unauthorized
+  | NotFound
+  | Conflict
+  | Unprocessable
+  | RateLimited
+  | ServerError
+  | UnexpectedStatus
+  | DecodeError
+  | RequestTooLarge
+  | InvalidRequest
+  | OutcomeUnknown
+
+/**
+ * The schema of {@link HaiError}, to carry errors across RPC, MCP or a persisted log.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const HaiError: Schema.Union<[
+  typeof TransportError,
+  typeof TimeoutError,
+  typeof Unauthorized,
+  typeof NotFound,
+  typeof Conflict,
+  typeof Unprocessable,
+  typeof RateLimited,
+  typeof ServerError,
+  typeof UnexpectedStatus,
+  typeof DecodeError,
+  typeof RequestTooLarge,
+  typeof InvalidRequest,
+  typeof OutcomeUnknown
+]> = Schema.Union(
+  TransportError,
+  TimeoutError,
+  Unauthorized,
+  NotFound,
+  Conflict,
+  Unprocessable,
+  RateLimited,
+  ServerError,
+  UnexpectedStatus,
+  DecodeError,
+  RequestTooLarge,
+  InvalidRequest,
+  OutcomeUnknown
+)
+
+/**
+ * @since 0.1.0
+ * @category Guards
+ */
+export const isHaiError = (u: unknown): u is HaiError => Predicate.hasProperty(u, TypeId)

@@ -1,0 +1,29 @@
+/** @internal */
+export interface Reply {
+  readonly status: number
+  readonly body?: unknown
+  readonly headers?: Record<string, string>
+  /** Drop the connection instead of answering. */
+  readonly drop?: boolean
+}
+
+/** @internal */
+export const json = (status: number, body: unknown, headers?: Record<string, string>): Reply =>
+  headers === undefined ? { status, body } : { status, body, headers }
+
+/** @internal */
+export const detail = (status: number, message: string, headers?: Record<string, string>): Reply =>
+  json(status, { detail: message }, headers)
+
+/** @internal */
+export const empty = (status: number): Reply => ({ status })
+
+/** @internal */
+export const notFound = (what: string): Reply => detail(404, `${what} not found`)
+
+/** @internal */
+export const page = <A>(items: ReadonlyArray<A>, page: number, size: number) => ({
+  items: items.slice((page - 1) * size, page * size),
+  total: items.length,
+  page
+})
