@@ -388,6 +388,111 @@ export const HaiError: Schema.Union<[
   OutcomeUnknown
 )
 
+// =============================================================================
+// Session runtime
+// =============================================================================
+
+/**
+ * The session settled with an answer that does not match the answer Schema. `raw` is the answer
+ * exactly as the service sent it; `issues` is the Schema's report.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class AnswerValidationError extends Schema.TaggedError<AnswerValidationError>(
+  "@hai-effect/core/AnswerValidationError"
+)("AnswerValidationError", { sessionId: Schema.String, raw: Schema.Unknown, issues: Schema.String }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    const raw = typeof this.raw === "string" ? this.raw : JSON.stringify(this.raw)
+    return `Session ${this.sessionId} answered, but the answer does not match the answer Schema: ${this.issues}. Raw answer: ${
+      raw === undefined ? "(none)" : raw.length > 300 ? `${raw.slice(0, 300)}…` : raw
+    }. Loosen the Schema or describe the expected shape in the task.`
+  }
+}
+
+/**
+ * The session ended without success: \`failed\`, \`timed_out\` or \`interrupted\`.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class SessionFailed extends Schema.TaggedError<SessionFailed>("@hai-effect/core/SessionFailed")(
+  "SessionFailed",
+  {
+    sessionId: Schema.String,
+    status: Schema.String,
+    error: Schema.optional(Schema.NullOr(Schema.String)),
+    errorCode: Schema.optional(Schema.NullOr(Schema.String)),
+    reason: Schema.optional(Schema.String)
+  }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    const code = this.errorCode ? ` [${this.errorCode}]` : ""
+    const why = this.reason ? ` (${this.reason})` : ""
+    return `Session ${this.sessionId} ended ${this.status}${code}${why}${this.error ? `: ${this.error}` : ""}. ${
+      this.status === "timed_out"
+        ? "Raise max_time_s / max_steps or narrow the task."
+        : this.status === "interrupted"
+        ? "It was cancelled."
+        : "See the session's events for the last steps."
+    }`
+  }
+}
+
+/**
+ * Waiting for a session exceeded the caller's timeout. The session was cancelled if the wait
+ * owned it (\`Session.run\`, \`Session.start\`).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class WaitTimeout extends Schema.TaggedError<WaitTimeout>("@hai-effect/core/WaitTimeout")(
+  "WaitTimeout",
+  { sessionId: Schema.String, lastStatus: Schema.String, waitedMillis: Schema.Number }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return `Session ${this.sessionId} did not settle within ${
+      Duration.format(Duration.millis(this.waitedMillis))
+    }; last status seen: ${this.lastStatus}. Raise the timeout, or set softDeadline to ask for an answer earlier.`
+  }
+}
+
+/**
+ * The session store (cursor and tool ledger) could not be read or written. The runtime stops
+ * rather than risk running a tool call twice.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class PersistenceError extends Schema.TaggedError<PersistenceError>("@hai-effect/core/PersistenceError")(
+  "PersistenceError",
+  { operation: Schema.String, reason: Schema.String }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return `The session store failed to ${this.operation}: ${this.reason}. Check the store (disk space, permissions) and resume the watcher.`
+  }
+}
+
+/**
+ * Any failure of the session runtime: a call's error, or how the session itself ended.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type SessionError = HaiError | AnswerValidationError | SessionFailed | WaitTimeout | PersistenceError
+
 /**
  * @since 0.1.0
  * @category Guards

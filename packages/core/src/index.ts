@@ -29,3 +29,52 @@ export * as RetryPolicy from "./RetryPolicy.js"
  * @since 0.1.0
  */
 export * as Wire from "./Wire.js"
+
+/**
+ * Structured answers from Schemas.
+ *
+ * @since 0.1.0
+ */
+export * as Answer from "./Answer.js"
+
+/**
+ * A session's events as a Stream.
+ *
+ * @since 0.1.0
+ */
+export * as ChangeFeed from "./ChangeFeed.js"
+
+/**
+ * Typed helpers for override paths.
+ *
+ * @since 0.1.0
+ */
+export * as Overrides from "./Overrides.js"
+
+/**
+ * Sessions that run, stream, steer and clean up after themselves.
+ *
+ * @since 0.1.0
+ */
+export * as Session from "./Session.js"
+
+/**
+ * The cursor and tool ledger of watched sessions.
+ *
+ * @since 0.1.0
+ */
+export * as SessionStore from "./SessionStore.js"
+
+/**
+ * Functions the agent may call.
+ *
+ * @since 0.1.0
+ */
+export * as Tool from "./Tool.js"
+
+/**
+ * Sets of tools.
+ *
+ * @since 0.1.0
+ */
+export * as Toolkit from "./Toolkit.js"

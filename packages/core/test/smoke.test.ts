@@ -9,7 +9,7 @@ const fake = (status: number, body: unknown, seen: Ref.Ref<Array<Request>>) =>
       const web = new Request(url, {
         method: request.method,
         headers: request.headers as any,
-        body: request.body._tag === "Uint8Array" ? request.body.body : undefined
+        body: request.body._tag === "Uint8Array" ? (request.body.body as Uint8Array<ArrayBuffer>) : null
       })
       yield* Ref.update(seen, (all) => [...all, web])
       return HttpClientResponse.fromWeb(

@@ -1,0 +1,218 @@
+/**
+ * A session's events as a `Stream`, read from the long-polling `/changes` endpoint.
+ *
+ * One request per round in steady state: `/changes` waits up to 20 s for new events and its 200
+ * answer carries the status, so `/status` is asked only after a 204 (which says nothing about the
+ * status). When the session settles, the feed drains what is left with `wait_for_seconds=0`
+ * before it ends. An index is delivered once: the cursor moves only past events received, and a
+ * failed round is asked again from the same cursor.
+ *
+ * @example
+ * import { Console, Effect, Stream } from "effect"
+ * import { ChangeFeed } from "@hai-effect/core"
+ *
+ * const program = ChangeFeed.events("6f1c...", { fromIndex: 0 }).pipe(
+ *   Stream.runForEach(({ index, event }) => Console.log(index, event.type))
+ * )
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+import { HaiAgents } from "./HaiAgents.js"
+import type * as HaiError from "./HaiError.js"
+import type * as Wire from "./Wire.js"
+
+/**
+ * An event with its position in the session's log.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface IndexedEvent {
+  readonly index: number
+  readonly event: Wire.SessionEvent
+}
+
+/**
+ * What one round of the feed learned.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Round {
+  /** Events received this round, in index order. */
+  readonly events: ReadonlyArray<IndexedEvent>
+  /** The latest status seen. */
+  readonly status: Wire.TrajectoryStatus
+  /** The last `/changes` 200 body of this round, as received. */
+  readonly changes: Option.Option<Wire.SessionChanges>
+  /** The index to ask from next. */
+  readonly nextIndex: number
+  /** Whether the session is settled (terminal or idle) and drained. */
+  readonly settled: boolean
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Options {
+  /** First index to deliver. Default 0. */
+  readonly fromIndex?: number | undefined
+  /** End the feed once the session is `"settled"` (terminal or idle, the default) or only `"terminal"`. */
+  readonly until?: "settled" | "terminal" | undefined
+  /** Long-poll wait, 0 to 25 seconds. Default 20. */
+  readonly waitForSeconds?: number | undefined
+  /** Most events per answer. */
+  readonly limit?: number | undefined
+  /** How to back off when a round fails with a transient error. Default: 0.5 s doubling, capped at 10 s, 30 times. */
+  readonly retrySchedule?: Schedule.Schedule<unknown, HaiError.HaiError> | undefined
+  /** Pause after a round that answered at once with nothing new, so the feed never hot-loops. Default 1 s. */
+  readonly idlePollInterval?: Duration.DurationInput | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category Utils
+ */
+export const terminalStatuses: ReadonlySet<string> = new Set(["completed", "failed", "timed_out", "interrupted"])
+
+/**
+ * Terminal, or idle (EU ends one-shot runs idle, US completed).
+ *
+ * @since 0.1.0
+ * @category Utils
+ */
+export const isSettled = (status: string): boolean => status === "idle" || terminalStatuses.has(status)
+
+/**
+ * @since 0.1.0
+ * @category Utils
+ */
+export const isTerminal = (status: string): boolean => terminalStatuses.has(status)
+
+/**
+ * The default back-off between failed rounds.
+ *
+ * @since 0.1.0
+ * @category Schedules
+ */
+export const defaultRetrySchedule: Schedule.Schedule<unknown, HaiError.HaiError> = Schedule.exponential(
+  "500 millis",
+  2
+).pipe(Schedule.union(Schedule.spaced("10 seconds")), Schedule.intersect(Schedule.recurs(30)))
+
+const transient = (error: HaiError.HaiError) =>
+  error._tag === "TransportError" || error._tag === "TimeoutError" || error._tag === "ServerError"
+  || error._tag === "RateLimited"
+
+interface State {
+  readonly cursor: number
+  readonly status: Wire.TrajectoryStatus | undefined
+  /** Cursor at the last drain, so a session that stays idle is not drained every round. */
+  readonly drainedAt: number
+}
+
+/**
+ * The feed round by round: events, status and the raw changes of each round.
+ *
+ * @since 0.1.0
+ * @category Streams
+ */
+export const rounds = (
+  sessionId: string,
+  options?: Options
+): Stream.Stream<Round, HaiError.HaiError, HaiAgents> =>
+  Stream.unwrap(Effect.map(HaiAgents, (hai) => {
+    const wait = Math.min(25, Math.max(0, options?.waitForSeconds ?? 20))
+    const until = options?.until ?? "settled"
+    const retrySchedule = options?.retrySchedule ?? defaultRetrySchedule
+    const pause = Duration.decode(options?.idlePollInterval ?? "1 second")
+    const limit = options?.limit
+
+    const retrying = <A>(effect: Effect.Effect<A, HaiError.HaiError>) =>
+      Effect.retry(effect, { schedule: retrySchedule, while: transient })
+
+    const poll = (cursor: number, waitForSeconds: number) =>
+      retrying(
+        hai.sessions.changes(sessionId, {
+          from_index: cursor,
+          wait_for_seconds: waitForSeconds,
+          include_events: true,
+          ...(limit !== undefined ? { limit } : {})
+        })
+      )
+
+    const step = (state: State) =>
+      Effect.gen(function*() {
+        const events: Array<IndexedEvent> = []
+        let cursor = state.cursor
+        let status = state.status
+        let last = Option.none<Wire.SessionChanges>()
+        const take = (changes: Wire.SessionChanges) => {
+          for (const event of changes.new_events ?? []) events.push({ index: cursor++, event })
+          status = changes.status
+          last = Option.some(changes)
+        }
+
+        const started = yield* Clock.currentTimeMillis
+        const answer = yield* poll(cursor, wait)
+        let quiet = false
+        if (Option.isSome(answer)) {
+          take(answer.value)
+          quiet = (answer.value.new_events ?? []).length === 0
+        } else {
+          const elapsed = (yield* Clock.currentTimeMillis) - started
+          status = (yield* retrying(hai.sessions.status(sessionId))).status
+          quiet = elapsed < (wait * 1000) / 2
+        }
+
+        let drainedAt = state.drainedAt
+        if (status !== undefined && isSettled(status) && (drainedAt !== cursor || status !== state.status)) {
+          // Events appended just before the session settled may not have been in the last answer.
+          while (true) {
+            const more = yield* poll(cursor, 0)
+            if (Option.isNone(more)) break
+            take(more.value)
+            if ((more.value.new_events ?? []).length === 0) break
+          }
+          drainedAt = cursor
+          quiet = false
+        }
+
+        const settled = status !== undefined && isSettled(status)
+        const done = status !== undefined && (until === "settled" ? settled : isTerminal(status))
+        if (!done && quiet) yield* Effect.sleep(pause)
+        const round: Round = { events, status: status ?? "pending", changes: last, nextIndex: cursor, settled }
+        return [round, done ? Option.none<State>() : Option.some<State>({ cursor, status, drainedAt })] as const
+      })
+
+    return Stream.paginateEffect<State, Round, HaiError.HaiError, never>(
+      { cursor: options?.fromIndex ?? 0, status: undefined, drainedAt: -1 },
+      step
+    )
+  }))
+
+/**
+ * The feed as indexed events.
+ *
+ * @example
+ * import { Effect, Stream } from "effect"
+ * import { ChangeFeed } from "@hai-effect/core"
+ *
+ * // resume after index 41, and keep following through idle phases until the session ends
+ * ChangeFeed.events("6f1c...", { fromIndex: 42, until: "terminal" }).pipe(Stream.runCollect)
+ *
+ * @since 0.1.0
+ * @category Streams
+ */
+export const events = (
+  sessionId: string,
+  options?: Options
+): Stream.Stream<IndexedEvent, HaiError.HaiError, HaiAgents> =>
+  Stream.flatMap(rounds(sessionId, options), (round) => Stream.fromIterable(round.events))

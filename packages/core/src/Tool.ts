@@ -1,0 +1,123 @@
+/**
+ * A function the agent may call while it runs: a name, a description, a Schema for its
+ * arguments (sent to the agent as JSON Schema), an optional Schema for its result, and a handler
+ * that is an Effect, so it can use your services.
+ *
+ * @example
+ * import { Effect, Schema } from "effect"
+ * import { Tool } from "@hai-effect/core"
+ *
+ * const getWeather = Tool.make("get_weather", {
+ *   description: "Current weather in a city",
+ *   parameters: Schema.Struct({ city: Schema.String }),
+ *   success: Schema.Struct({ celsius: Schema.Number }),
+ *   handler: ({ city }) => Effect.succeed({ celsius: city === "Paris" ? 18 : 21 })
+ * })
+ *
+ * @since 0.1.0
+ */
+import type * as Effect from "effect/Effect"
+import * as JSONSchema from "effect/JSONSchema"
+import type * as Schema from "effect/Schema"
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Tool<in out Name extends string, P, PI, S, SI, E, R> {
+  readonly name: Name
+  readonly description: string
+  readonly parameters: Schema.Schema<P, PI>
+  readonly success: Schema.Schema<S, SI> | undefined
+  readonly handler: (params: P) => Effect.Effect<S, E, R>
+}
+
+/**
+ * Any tool.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Any {
+  readonly name: string
+  readonly description: string
+  readonly parameters: Schema.Schema<any, any>
+  readonly success: Schema.Schema<any, any> | undefined
+  readonly handler: (params: any) => Effect.Effect<any, any, any>
+}
+
+/**
+ * The services a tool's handler needs.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Requirements<T> = T extends Tool<any, any, any, any, any, any, infer R> ? R : never
+
+/**
+ * The declaration the agent receives, as in `overrides["agent.tools"]`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Definition {
+  readonly name: string
+  readonly description: string
+  readonly input_schema: Record<string, unknown>
+}
+
+/**
+ * Makes a tool.
+ *
+ * @example
+ * import { Effect, Schema } from "effect"
+ * import { Tool } from "@hai-effect/core"
+ *
+ * const lookup = Tool.make("lookup_order", {
+ *   description: "Find an order by id",
+ *   parameters: Schema.Struct({ orderId: Schema.String }),
+ *   handler: ({ orderId }) => Effect.succeed({ orderId, status: "shipped" })
+ * })
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = <const Name extends string, P, PI, E, R, S = unknown, SI = unknown>(
+  name: Name,
+  options: {
+    readonly description: string
+    readonly parameters: Schema.Schema<P, PI>
+    readonly success?: Schema.Schema<S, SI> | undefined
+    readonly handler: (params: P) => Effect.Effect<S, E, R>
+  }
+): Tool<Name, P, PI, S, SI, E, R> => ({
+  name,
+  description: options.description,
+  parameters: options.parameters,
+  success: options.success,
+  handler: options.handler
+})
+
+/**
+ * A JSON Schema for the agent, from an Effect Schema: `$schema` dropped (the service does not
+ * want it), definitions inlined where the generator left references.
+ *
+ * @since 0.1.0
+ * @category Utils
+ */
+export const jsonSchema = (schema: Schema.Schema<any, any>): Record<string, unknown> => {
+  const { $schema: _, ...rest } = JSONSchema.make(schema) as unknown as Record<string, unknown>
+  return rest
+}
+
+/**
+ * The declaration sent to the agent.
+ *
+ * @since 0.1.0
+ * @category Utils
+ */
+export const definition = (tool: Any): Definition => ({
+  name: tool.name,
+  description: tool.description,
+  input_schema: jsonSchema(tool.parameters)
+})
