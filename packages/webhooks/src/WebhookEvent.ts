@@ -73,7 +73,7 @@ export const UnknownStatus = Schema.String.pipe(Schema.brand("@hai-effect/webhoo
  * ```ts
  * import { WebhookEvent } from "@hai-effect/webhooks"
  *
- * const isKnown = (s: WebhookEvent.Status): s is WebhookEvent.TrajectoryStatus => s !== ("x" as WebhookEvent.UnknownStatus)
+ * const unknown: WebhookEvent.UnknownStatus = WebhookEvent.UnknownStatus.make("hibernating")
  * ```
  *
  * @since 0.1.0
@@ -351,9 +351,33 @@ export type KnownEventType = typeof KnownEventType.Type
 
 const knownEventTypes: ReadonlySet<string> = new Set(KnownEventType.literals)
 
+declare const UnknownEventTypeBrand: unique symbol
+
 /**
- * An event `type` this version does not know (for example the test delivery sent by `ping`): any string that is
- * not a `KnownEventType`, branded so that `event.type === "session.completed"` still narrows the union.
+ * An event `type` this version does not know (for example whatever the test delivery sent by `ping` uses). At run
+ * time it is a plain string that is not a `KnownEventType`. Its TypeScript type is a branded `String` object type on
+ * purpose: no subtype of `string` lets `event.type === "session.completed"` narrow the union (TypeScript finds every
+ * string subtype comparable with every string literal), this type does. Use `String(event.type)` or
+ * `event.typeName` to get it as a `string`.
+ *
+ * @example
+ * ```ts
+ * import { WebhookEvent } from "@hai-effect/webhooks"
+ *
+ * const t: WebhookEvent.UnknownEventType = WebhookEvent.unknownEventType("ping")
+ * String(t) // "ping"
+ * ```
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+// eslint-disable-next-line @typescript-eslint/no-wrapper-object-types -- see the JSDoc: a string subtype cannot narrow
+export interface UnknownEventType extends String {
+  readonly [UnknownEventTypeBrand]: "UnknownEventType"
+}
+
+/**
+ * The schema of `UnknownEventType`: any string that is not a `KnownEventType`.
  *
  * @example
  * ```ts
@@ -366,23 +390,25 @@ const knownEventTypes: ReadonlySet<string> = new Set(KnownEventType.literals)
  * @since 0.1.0
  * @category Schemas
  */
-export const UnknownEventType = Schema.String.pipe(
+export const UnknownEventType: Schema.Schema<UnknownEventType, string> = Schema.String.pipe(
   Schema.filter((s) => !knownEventTypes.has(s), { message: () => "a known event type must match its schema" }),
-  Schema.brand("@hai-effect/webhooks/UnknownEventType")
-)
+  Schema.annotations({ identifier: "UnknownEventType" })
+) as unknown as Schema.Schema<UnknownEventType, string>
 
 /**
+ * Makes an `UnknownEventType` (for building `UnknownWebhookEvent`s in tests and emulators).
+ *
  * @example
  * ```ts
  * import { WebhookEvent } from "@hai-effect/webhooks"
  *
- * const t = "ping" as WebhookEvent.UnknownEventType
+ * const ping = new WebhookEvent.UnknownWebhookEvent({ type: WebhookEvent.unknownEventType("ping"), id: "evt_0" })
  * ```
  *
  * @since 0.1.0
- * @category Models
+ * @category Constructors
  */
-export type UnknownEventType = typeof UnknownEventType.Type
+export const unknownEventType = (type: string): UnknownEventType => type as unknown as UnknownEventType
 
 /**
  * The fallback for any delivery whose `type` is not a `KnownEventType`. Decoding never fails because of an unknown
@@ -394,7 +420,7 @@ export type UnknownEventType = typeof UnknownEventType.Type
  * import { WebhookEvent } from "@hai-effect/webhooks"
  *
  * const e = Schema.decodeUnknownSync(WebhookEvent.WebhookEvent)({ type: "ping", id: "evt_0" })
- * if (e instanceof WebhookEvent.UnknownWebhookEvent) console.log(e.type)
+ * if (e instanceof WebhookEvent.UnknownWebhookEvent) console.log(e.typeName)
  * ```
  *
  * @since 0.1.0
@@ -405,7 +431,16 @@ export class UnknownWebhookEvent extends Schema.Class<UnknownWebhookEvent>("@hai
   id: Schema.optional(Schema.String),
   created_at: Schema.optional(Schema.String),
   data: Schema.optional(Schema.Unknown)
-}) {}
+}) {
+  /**
+   * The event type as a plain `string`.
+   *
+   * @since 0.1.0
+   */
+  get typeName(): string {
+    return this.type as unknown as string
+  }
+}
 
 /**
  * Every known session event.
@@ -469,7 +504,7 @@ export const WebhookEvent = Schema.Union(SessionEvent, UnknownWebhookEvent)
  * ```ts
  * import { WebhookEvent } from "@hai-effect/webhooks"
  *
- * const describe = (e: WebhookEvent.WebhookEvent) => e.type
+ * const describe = (e: WebhookEvent.WebhookEvent): string => String(e.type)
  * ```
  *
  * @since 0.1.0
