@@ -81,6 +81,7 @@ export interface SessionRecord {
   readonly maxTimeS: number | null
   readonly idleTimeoutS: number | null
   readonly firstMessage: Record<string, unknown> | null
+  readonly scheduleId: string | null
   readonly state: SubscriptionRef.SubscriptionRef<SessionState>
   readonly runner: Ref.Ref<Option.Option<Fiber.RuntimeFiber<void>>>
   readonly extras: {
@@ -112,9 +113,7 @@ const isPlainObject = (u: unknown): u is Record<string, unknown> =>
 const canonical = (u: unknown): string => {
   if (Array.isArray(u)) return `[${u.map(canonical).join(",")}]`
   if (isPlainObject(u)) {
-    return `{${
-      Object.keys(u).sort().map((k) => `${JSON.stringify(k)}:${canonical(u[k])}`).join(",")
-    }}`
+    return `{${Object.keys(u).sort().map((k) => `${JSON.stringify(k)}:${canonical(u[k])}`).join(",")}}`
   }
   return JSON.stringify(u) ?? "null"
 }
@@ -182,7 +181,7 @@ export const make = (deps: Deps) =>
       record: SessionRecord,
       f: (s: SessionState, now: number) => readonly [A, SessionState]
     ): Effect.Effect<A> =>
-      Effect.gen(function*() {
+      Effect.uninterruptible(Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const [a, prev, next] = yield* SubscriptionRef.modify(record.state, (s) => {
           const [a, n] = f(s, now)
@@ -190,7 +189,7 @@ export const make = (deps: Deps) =>
         })
         if (prev !== next) yield* onStatus(record, prev, next)
         return a
-      })
+      }))
 
     const update = (record: SessionRecord, f: (s: SessionState, now: number) => SessionState) =>
       modify(record, (s, now) => [undefined, f(s, now)] as const)
@@ -217,24 +216,26 @@ export const make = (deps: Deps) =>
       total_cost: s.steps * 0.001
     })
 
+    const active = yield* Ref.make(0)
+    const queue = yield* Ref.make<ReadonlyArray<SessionRecord>>([])
+
     const onStatus = (record: SessionRecord, prev: Status, next: Status) =>
       Effect.gen(function*() {
+        const delta = (ACTIVE.has(next) ? 1 : 0) - (ACTIVE.has(prev) ? 1 : 0)
+        if (delta !== 0) yield* Ref.update(active, (n) => n + delta)
+        if (prev === "queued") yield* Ref.update(queue, (q) => q.filter((r) => r !== record))
         yield* deps.onStatusChange(record, prev, next)
-        if (ACTIVE.has(prev) && !ACTIVE.has(next)) yield* dispatch
+        if (delta < 0 && (yield* Ref.get(queue)).length > 0) yield* dispatch
       })
 
-    const countActive = Effect.gen(function*() {
-      let n = 0
-      for (const r of yield* all) if (ACTIVE.has((yield* SubscriptionRef.get(r.state)).status)) n++
-      return n
-    })
-
-    const statusOf = (r: SessionRecord) => Effect.map(SubscriptionRef.get(r.state), (s) => s.status)
+    const countActive = Ref.get(active)
 
     const waitUntil = (record: SessionRecord, pred: (s: SessionState) => boolean) =>
-      record.state.changes.pipe(Stream.filter(pred), Stream.runHead, Effect.asVoid)
+      Effect.flatMap(SubscriptionRef.get(record.state), (s) =>
+        pred(s) ? Effect.void : record.state.changes.pipe(Stream.filter(pred), Stream.runHead, Effect.asVoid))
 
-    const gate = (record: SessionRecord) => waitUntil(record, (s) => s.status !== "paused")
+    const gate = (record: SessionRecord) =>
+      waitUntil(record, (s) => s.status !== "paused")
 
     // ---------------------------------------------------------------------------
     // The agent
@@ -299,10 +300,13 @@ export const make = (deps: Deps) =>
         const out = outcome ?? "success"
         yield* update(record, (s, now) => {
           const next = { ...s, answer: wire, outcome: out, forceAnswer: false }
-          return append(next, now, [{ type: "AgentEvent", data: { kind: "answer_event", answer: wire, outcome: out } }, {
-            type: "MetricsUpdateEvent",
-            data: { metrics: metrics(next) }
-          }])
+          return append(next, now, [
+            { type: "AgentEvent", data: { kind: "answer_event", answer: wire, outcome: out } },
+            {
+              type: "MetricsUpdateEvent",
+              data: { metrics: metrics(next) }
+            }
+          ])
         })
         return true
       })
@@ -377,7 +381,11 @@ export const make = (deps: Deps) =>
                   : { ...s, pendingCalls: pending, status: "awaiting_tool_results" as Status }
                 return append(base, now, [{
                   type: "AgentEvent",
-                  data: { kind: "policy_event", content: `Calling ${calls.map((c) => c.tool_name).join(", ")}`, tool_reqs: calls }
+                  data: {
+                    kind: "policy_event",
+                    content: `Calling ${calls.map((c) => c.tool_name).join(", ")}`,
+                    tool_reqs: calls
+                  }
                 }, {
                   type: "ActiveStateChangeEvent",
                   data: { state: "awaiting_tool_results", pending_tool_calls: pending }
@@ -435,10 +443,16 @@ export const make = (deps: Deps) =>
           const messages = yield* takeInbox(record)
           const end = yield* runTurn(record, turn, messages)
           turn++
-          if (end === "ended") return
+          if (end === "ended") {
+            return
+          }
           const s = yield* SubscriptionRef.get(record.state)
-          if (TERMINAL.has(s.status)) return
-          if (s.inbox.length > 0) continue
+          if (TERMINAL.has(s.status)) {
+            return
+          }
+          if (s.inbox.length > 0) {
+            continue
+          }
           if (!goesIdle(record) && end === "answered") {
             yield* finish(record, "completed", {}, [{ type: "AgentCompletionEvent", data: { reason: "finished" } }])
             return
@@ -447,7 +461,8 @@ export const make = (deps: Deps) =>
             s.inbox.length > 0 || TERMINAL.has(s.status)
               ? s
               : append({ ...s, status: "idle" }, now, [{ type: "ActiveStateChangeEvent", data: { state: "idle" } }]))
-          const wake = waitUntil(record, (s) => s.inbox.length > 0 || TERMINAL.has(s.status))
+          const wake = waitUntil(record, (s) =>
+            s.inbox.length > 0 || TERMINAL.has(s.status))
           const woke = record.idleTimeoutS === null
             ? yield* Effect.as(wake, true)
             : yield* Effect.map(Effect.timeoutOption(wake, Duration.seconds(record.idleTimeoutS)), Option.isSome)
@@ -456,9 +471,16 @@ export const make = (deps: Deps) =>
             return
           }
           const after = yield* SubscriptionRef.get(record.state)
-          if (TERMINAL.has(after.status)) return
+          if (TERMINAL.has(after.status)) {
+            return
+          }
           yield* update(record, (s, now) =>
-            append({ ...s, status: "running" }, now, [{ type: "ActiveStateChangeEvent", data: { state: "running" } }]))
+            s.status !== "idle"
+              ? s
+              : append({ ...s, status: "running" }, now, [{
+                type: "ActiveStateChangeEvent",
+                data: { state: "running" }
+              }]))
         }
       })
 
@@ -490,20 +512,15 @@ export const make = (deps: Deps) =>
             type: "RequestStartDispatchedEvent",
             data: { status: "dispatched" }
           }]))
-        const fiber = yield* Effect.forkIn(runAgent(record), deps.scope)
+        const fiber = yield* Effect.forkIn(Effect.interruptible(runAgent(record)), deps.scope)
         yield* Ref.set(record.runner, Option.some(fiber))
       })
 
     const dispatch: Effect.Effect<void> = lock.withPermits(1)(Effect.gen(function*() {
-      const rs = yield* all
-      let active = yield* countActive
-      const queued: Array<SessionRecord> = []
-      for (const r of rs) if ((yield* statusOf(r)) === "queued") queued.push(r)
-      queued.sort((a, b) => a.createdAt - b.createdAt)
-      for (const r of queued) {
-        if (active >= deps.concurrency) break
-        yield* start(r)
-        active++
+      while (true) {
+        const queued = yield* Ref.get(queue)
+        if (queued.length === 0 || (yield* countActive) >= deps.concurrency) return
+        yield* start(queued[0])
       }
     }))
 
@@ -514,7 +531,7 @@ export const make = (deps: Deps) =>
     const toSession = (r: SessionRecord, s: SessionState) => ({
       id: r.id,
       request: r.request,
-      status: s.status,
+      status: toStatus(s),
       agent_view_url: s.startedAt === null ? null : `https://live.emulator.local/sessions/${r.id}`,
       latest_answer: s.answer,
       created_at: iso(r.createdAt),
@@ -535,20 +552,22 @@ export const make = (deps: Deps) =>
       anonymized_at: null
     })
 
-    const toStatus = (s: SessionState) => ({
-      status: s.status,
-      error: s.error,
-      error_code: s.errorCode,
-      outcome: s.outcome,
-      steps: s.steps,
-      usage_per_model: s.steps === 0 ? [] : [{
-        name: "holo3-1-35b",
-        input_tokens: s.steps * 1200,
-        output_tokens: s.steps * 80,
-        reasoning_tokens: s.steps * 40
-      }],
-      subagent_session_ids: []
-    })
+    function toStatus(s: SessionState) {
+      return {
+        status: s.status,
+        error: s.error,
+        error_code: s.errorCode,
+        outcome: s.outcome,
+        steps: s.steps,
+        usage_per_model: s.steps === 0 ? [] : [{
+          name: "holo3-1-35b",
+          input_tokens: s.steps * 1200,
+          output_tokens: s.steps * 80,
+          reasoning_tokens: s.steps * 40
+        }],
+        subagent_session_ids: []
+      }
+    }
 
     const changesOf = (s: SessionState, from: number, limit: number | null, includeEvents: boolean) => {
       const start = Math.max(0, from)
@@ -575,7 +594,11 @@ export const make = (deps: Deps) =>
     // Operations
     // ---------------------------------------------------------------------------
 
-    const create = (body: Record<string, any>, idempotencyKey: string | undefined): Effect.Effect<Reply> =>
+    const create = (
+      body: Record<string, any>,
+      idempotencyKey: string | undefined,
+      scheduleId?: string
+    ): Effect.Effect<Reply> =>
       lock.withPermits(1)(Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const bodyKey = canonical(body)
@@ -644,17 +667,19 @@ export const make = (deps: Deps) =>
           maxTimeS: typeof resolved.max_time_s === "number" ? resolved.max_time_s : null,
           idleTimeoutS: typeof resolved.idle_timeout_s === "number" ? resolved.idle_timeout_s : null,
           firstMessage: messages[0] ?? null,
+          scheduleId: scheduleId ?? null,
           state: yield* SubscriptionRef.make(initial),
-          runner: yield* Ref.make(Option.none()),
+          runner: yield* Ref.make(Option.none<Fiber.RuntimeFiber<void>>()),
           extras: { shareUrl: null, files: new Map(), feedback: [] }
         }
-        yield* Ref.update(records, (m) => new Map(m).set(id, record))
+        yield* Ref.update(records, (m) => m.set(id, record))
         yield* Ref.update(created, (n) => n + 1)
         if (idempotencyKey !== undefined) {
           yield* Ref.update(idempotency, (m) => new Map(m).set(idempotencyKey, { bodyKey, id, at: now }))
         }
         yield* deps.onStatusChange(record, "queued", "queued")
-        if (!overQuota) yield* start(record)
+        if (overQuota) yield* Ref.update(queue, (q) => [...q, record])
+        else yield* start(record)
         return json(201, toSession(record, yield* SubscriptionRef.get(record.state)))
       }))
 
@@ -679,6 +704,7 @@ export const make = (deps: Deps) =>
           const next = yield* r.state.changes.pipe(
             Stream.filter(ready),
             Stream.runHead,
+            Effect.interruptible,
             Effect.timeoutOption(Duration.seconds(wait)),
             Effect.map(Option.flatten)
           )
@@ -708,8 +734,10 @@ export const make = (deps: Deps) =>
           if (Array.isArray(q.status) && !q.status.includes(s.status)) return false
           if (Array.isArray(q.agent) && !q.agent.includes(r.agentName)) return false
           if (typeof q.group_id === "string" && r.request.group_id !== q.group_id) return false
-          if (typeof q.parent_session_id === "string" && r.request.parent_session_id !== q.parent_session_id) return false
-          if (typeof q.schedule_id === "string" && r.request.schedule_id !== q.schedule_id) return false
+          if (typeof q.parent_session_id === "string" && r.request.parent_session_id !== q.parent_session_id) {
+            return false
+          }
+          if (typeof q.schedule_id === "string" && r.scheduleId !== q.schedule_id) return false
           if (typeof q.search === "string") {
             const hay = `${r.agentName} ${String(r.firstMessage?.message ?? "")}`.toLowerCase()
             if (!hay.includes(q.search.toLowerCase())) return false
@@ -745,9 +773,19 @@ export const make = (deps: Deps) =>
           const batch: Array<Record<string, any>> = body.type === "batch" ? body.messages : [body]
           return yield* modify(r, (s, now) => {
             if (TERMINAL.has(s.status)) return [ended("send messages"), s] as const
+            const next: SessionState = {
+              ...s,
+              inbox: [...s.inbox, ...batch.map((m) => String(m.message))],
+              lastActivityAt: now
+            }
             return [
               empty(202),
-              { ...s, inbox: [...s.inbox, ...batch.map((m) => String(m.message))], lastActivityAt: now }
+              s.status === "idle"
+                ? append({ ...next, status: "running" }, now, [{
+                  type: "ActiveStateChangeEvent",
+                  data: { state: "running" }
+                }])
+                : next
             ] as const
           })
         }))
@@ -839,6 +877,7 @@ export const make = (deps: Deps) =>
       withSession(id, (r) =>
         modify(r, (s) => {
           if (TERMINAL.has(s.status)) return [ended("force an answer"), s] as const
+          if (s.status === "idle") return [empty(202), s] as const
           return [empty(202), { ...s, forceAnswer: true }] as const
         }))
 
@@ -854,7 +893,7 @@ export const make = (deps: Deps) =>
       withSession(id, (r) =>
         Effect.gen(function*() {
           const s = yield* SubscriptionRef.get(r.state)
-          if (!TERMINAL.has(s.status)) yield* Effect.forkIn(interrupt(r), deps.scope)
+          if (!TERMINAL.has(s.status)) yield* Effect.forkIn(Effect.interruptible(interrupt(r)), deps.scope)
           return empty(204)
         }))
 

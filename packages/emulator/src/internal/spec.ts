@@ -48,7 +48,7 @@ export const operations = (): ReadonlyArray<Operation> => {
         const m = /^\{(.+)\}$/.exec(seg)
         if (m) {
           pathParams.push(m[1])
-          return "([^/]+)"
+          return m[1] === "agent_name" || m[1] === "key" ? "(.+)" : "([^/]+)"
         }
         return escapeRegex(seg)
       }).join("/")

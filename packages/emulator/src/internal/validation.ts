@@ -30,6 +30,16 @@ const rewrite = (node: any): any => {
   return out
 }
 
+/**
+ * Tags the hosted server requires even where the spec gives a default (WIRE.md: "Discriminators
+ * ... must be sent explicitly"). Union discriminators are enforced by the `x-discriminator` keyword.
+ */
+const EXPLICIT_TAGS: Record<string, string> = {
+  UserMessageBatch: "type",
+  ToolResultBatch: "type",
+  OnePasswordConfig: "provider"
+}
+
 let ajvInstance: any | undefined
 
 const ajv = (): any => {
@@ -53,7 +63,11 @@ const ajv = (): any => {
       return false
     }
   })
-  instance.addSchema({ $id: "spec", $defs: rewrite(spec().components.schemas) })
+  const defs = rewrite(spec().components.schemas)
+  for (const [name, tag] of Object.entries(EXPLICIT_TAGS)) {
+    if (defs[name] !== undefined) defs[name] = { ...defs[name], required: [...(defs[name].required ?? []), tag] }
+  }
+  instance.addSchema({ $id: "spec", $defs: defs })
   ajvInstance = instance
   return instance
 }
@@ -221,8 +235,8 @@ export const toIssues = (
   root: unknown
 ): Array<ValidationIssue> => {
   const concrete = errors.filter((e) =>
-    e.keyword !== "anyOf" && e.keyword !== "oneOf" && e.keyword !== "if" &&
-    !(e.keyword === "type" && (e.params as any).type === "null")
+    e.keyword !== "anyOf" && e.keyword !== "oneOf" && e.keyword !== "if"
+    && !(e.keyword === "type" && (e.params as any).type === "null")
   )
   const chosen = concrete.length > 0 ? concrete : errors
   const seen = new Set<string>()
