@@ -231,12 +231,16 @@ const emitComponent = (original: string): string => {
 }
 
 const special: Record<string, () => string> = {
+  // The envelope is checked first: Schema's union looks the tag up with `String(...)`, which
+  // throws on hostile values such as `{"toString": null}`; a ParseError is what they deserve.
   SessionEvent: () =>
-    openUnion(
-      components.SessionEvent,
-      { self: "SessionEvent", path: "SessionEvent", openEnums: true },
-      "UnknownSessionEvent"
-    )
+    `Schema.compose(EventEnvelope, ${
+      openUnion(
+        components.SessionEvent,
+        { self: "SessionEvent", path: "SessionEvent", openEnums: true },
+        "UnknownSessionEvent"
+      )
+    }, { strict: false })`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -344,6 +348,17 @@ export class UnknownSessionEvent extends Schema.Class<UnknownSessionEvent>("@hai
   data: Schema.optional(Schema.Unknown),
   timestamp: Timestamp
 }) {}
+
+/**
+ * What every session event has: a string \`type\` (other fields are checked by the event's schema).
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const EventEnvelope = Schema.Struct(
+  { type: Schema.String },
+  Schema.Record({ key: Schema.String, value: Schema.Unknown })
+)
 
 /**
  * An agent event payload \`kind\` this SDK does not know.

@@ -219,7 +219,9 @@ export const layerConfig = (
  * @category Configuration
  */
 export const config = {
-  apiKey: Config.redacted("HAI_API_KEY").pipe(Config.orElse(() => Config.redacted("H_API_KEY"))),
+  apiKey: Config.redacted(Config.nonEmptyString("HAI_API_KEY")).pipe(
+    Config.orElse(() => Config.redacted(Config.nonEmptyString("H_API_KEY")))
+  ),
   baseUrl: Config.option(Config.nonEmptyString("HAI_API_BASE_URL"))
 }
 

@@ -308,7 +308,7 @@ const runCall = (toolkit: Toolkit.Any, call: SessionStore.PendingCall): Effect.E
       })`
     })
   }
-  return Schema.decodeUnknown(tool.parameters)(call.args ?? {}).pipe(
+  return Schema.decodeUnknown(tool.parameters as Schema.Schema<any, any>)(call.args ?? {}).pipe(
     Effect.mapError((e) => `InvalidArguments: ${ParseResult.TreeFormatter.formatErrorSync(e)}`),
     Effect.flatMap((params) =>
       tool.handler(params).pipe(
@@ -322,7 +322,7 @@ const runCall = (toolkit: Toolkit.Any, call: SessionStore.PendingCall): Effect.E
     ),
     Effect.flatMap((value) =>
       tool.success
-        ? Schema.encode(tool.success)(value).pipe(
+        ? Schema.encode(tool.success as Schema.Schema<any, any>)(value).pipe(
           Effect.mapError((e) => `InvalidResult: ${ParseResult.TreeFormatter.formatErrorSync(e)}`)
         )
         : Effect.succeed(value)

@@ -41,8 +41,8 @@ export interface Tool<in out Name extends string, P, PI, S, SI, E, R> {
 export interface Any {
   readonly name: string
   readonly description: string
-  readonly parameters: Schema.Schema<any, any>
-  readonly success: Schema.Schema<any, any> | undefined
+  readonly parameters: Schema.Schema.All
+  readonly success: Schema.Schema.All | undefined
   readonly handler: (params: any) => Effect.Effect<any, any, any>
 }
 
@@ -119,5 +119,5 @@ export const jsonSchema = (schema: Schema.Schema<any, any>): Record<string, unkn
 export const definition = (tool: Any): Definition => ({
   name: tool.name,
   description: tool.description,
-  input_schema: jsonSchema(tool.parameters)
+  input_schema: jsonSchema(tool.parameters as Schema.Schema<any, any>)
 })

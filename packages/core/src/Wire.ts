@@ -120,6 +120,17 @@ export class UnknownSessionEvent
 {}
 
 /**
+ * What every session event has: a string `type` (other fields are checked by the event's schema).
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const EventEnvelope = Schema.Struct(
+  { type: Schema.String },
+  Schema.Record({ key: Schema.String, value: Schema.Unknown })
+)
+
+/**
  * An agent event payload `kind` this SDK does not know.
  *
  * @since 0.1.0
@@ -1124,19 +1135,23 @@ export class TrajectoryEvent extends Schema.Class<TrajectoryEvent>("@hai-effect/
  * @since 0.1.0
  * @category Schemas
  */
-export const SessionEvent = Schema.Union(
-  AgentStartedEvent,
-  AgentCompletionEvent,
-  AgentErrorEvent,
-  AgentRunStatusChangeEvent,
-  ActiveStateChangeEvent,
-  LiveViewUrlEvent,
-  RequestStartEvent,
-  RequestStartDispatchedEvent,
-  MetricsUpdateEvent,
-  FileTransferEvent,
-  AgentEvent,
-  UnknownSessionEvent
+export const SessionEvent = Schema.compose(
+  EventEnvelope,
+  Schema.Union(
+    AgentStartedEvent,
+    AgentCompletionEvent,
+    AgentErrorEvent,
+    AgentRunStatusChangeEvent,
+    ActiveStateChangeEvent,
+    LiveViewUrlEvent,
+    RequestStartEvent,
+    RequestStartDispatchedEvent,
+    MetricsUpdateEvent,
+    FileTransferEvent,
+    AgentEvent,
+    UnknownSessionEvent
+  ),
+  { strict: false }
 )
 /**
  * Wire schema `SessionEvent`.

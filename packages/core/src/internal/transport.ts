@@ -17,6 +17,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import type * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as HaiError from "../HaiError.js"
@@ -89,9 +90,12 @@ export const retryAfterMillis = (headers: Readonly<Record<string, string>>, now:
   return undefined
 }
 
+// `__proto__` keys would become prototypes when decoded into records: drop them at the door.
+const dropProto = (key: string, value: unknown) => key === "__proto__" ? undefined : value
+
 const parseJson = (text: string): Option.Option<unknown> => {
   try {
-    return Option.some(JSON.parse(text))
+    return Option.some(JSON.parse(text, dropProto))
   } catch {
     return Option.none()
   }
@@ -164,6 +168,18 @@ const decodeBody = (
     Effect.map((value) => endpoint.decode === "option" ? Option.some(value) : value),
     Effect.mapError((error) =>
       new HaiError.DecodeError({ ...info, status: response.status, ...firstIssue(error), excerpt: excerpt(text) })
+    ),
+    // Schema's formatter can throw on hostile values (e.g. `{"toString": null}` as a tag): still a bad body.
+    Effect.catchAllDefect((defect) =>
+      Effect.fail(
+        new HaiError.DecodeError({
+          ...info,
+          status: response.status,
+          path: "",
+          issue: `the body could not be decoded (${defect instanceof Error ? defect.message : String(defect)})`,
+          excerpt: excerpt(text)
+        })
+      )
     )
   )
 }
@@ -206,7 +222,8 @@ export const makeRunner = (client: HttpClient.HttpClient, config: TransportConfi
       }
 
       const waitSeconds = Number((queryInput as { wait_for_seconds?: unknown }).wait_for_seconds ?? 0)
-      const budget = Math.max(timeoutMillis, waitSeconds * 1000 + marginMillis)
+      // A long-poll is expected to take its wait; past the wait plus a margin something is wrong.
+      const budget = waitSeconds > 0 ? waitSeconds * 1000 + marginMillis : timeoutMillis
       const safeToRepeat = idempotencyKey !== undefined || RetryPolicy.idempotentMethods.has(endpoint.method)
 
       const lost = (reason: string): HaiError.HaiError =>
@@ -251,10 +268,23 @@ export const makeRunner = (client: HttpClient.HttpClient, config: TransportConfi
         })
       )
 
-      return yield* Effect.retry(attempt, {
-        schedule,
-        while: (error) => RetryPolicy.isRetryable(error, { method: endpoint.method, idempotencyKey: safeToRepeat })
-      })
+      // The schedule's driver is built on the first failure only: the happy path pays nothing for retries.
+      const retryable = (error: HaiError.HaiError) =>
+        RetryPolicy.isRetryable(error, { method: endpoint.method, idempotencyKey: safeToRepeat })
+      const retry = (first: HaiError.HaiError) =>
+        retryable(first)
+          ? Effect.flatMap(Schedule.driver(schedule), (driver) => {
+            const loop = (error: HaiError.HaiError): Effect.Effect<unknown, HaiError.HaiError> =>
+              retryable(error)
+                ? Effect.matchEffect(driver.next(error), {
+                  onFailure: () => Effect.fail(error),
+                  onSuccess: () => Effect.catchAll(attempt, loop)
+                })
+                : Effect.fail(error)
+            return loop(first)
+          })
+          : Effect.fail(first)
+      return yield* Effect.catchAll(attempt, retry)
     }).pipe(
       Effect.tap(() =>
         pathParams.length > 0
@@ -282,7 +312,8 @@ export const makePaginator = (run: Runner): Paginator => (endpoint, pathParams, 
         Effect.map((page: any) => {
           const batch: ReadonlyArray<unknown> = page[items] ?? []
           const total = Number(page.total ?? 0)
-          const before = position >= 0 ? position : style === "page" ? (first - 1) * batch.length : first
+          const pageSize = Number(input.size ?? batch.length)
+          const before = position >= 0 ? position : style === "page" ? (first - 1) * pageSize : first
           const after = before + batch.length
           const next = style === "page" ? { cursor: cursor + 1, position: after } : { cursor: after, position: after }
           return [
