@@ -1,0 +1,50 @@
+/**
+ * Starts the emulator in a child process (so its event loop is not the one being measured) and
+ * returns its URL.
+ */
+import { spawn } from "node:child_process"
+import * as Path from "node:path"
+
+export interface EmulatorProcess {
+  readonly url: string
+  readonly apiKey: string
+  readonly pid: number
+  readonly stop: () => void
+}
+
+const root = Path.join(import.meta.dirname, "../..")
+
+export const startEmulator = (args: ReadonlyArray<string> = []): Promise<EmulatorProcess> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", Path.join(root, "packages/emulator/src/bin/emulator.ts"), "--port", "0", ...args],
+      { cwd: root, stdio: ["ignore", "pipe", "inherit"] }
+    )
+    let output = ""
+    const timer = setTimeout(() => reject(new Error(`emulator did not start: ${output}`)), 30_000)
+    child.stdout.setEncoding("utf8")
+    child.stdout.on("data", (chunk: string) => {
+      output += chunk
+      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1]
+      const key = /HAI_API_KEY=(\S+)/.exec(output)?.[1]
+      if (url && key) {
+        clearTimeout(timer)
+        resolve({ url, apiKey: key, pid: child.pid!, stop: () => child.kill("SIGTERM") })
+      }
+    })
+    child.on("exit", (code) => reject(new Error(`emulator exited (${code}): ${output}`)))
+  })
+
+/** Resident set size of a process, in MiB (Linux /proc). */
+export const rssOf = async (pid: number): Promise<number> => {
+  const { readFile } = await import("node:fs/promises")
+  const status = await readFile(`/proc/${pid}/status`, "utf8")
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+  return kb / 1024
+}
+
+export const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+
+export const median = (values: ReadonlyArray<number>): number => percentile([...values].sort((a, b) => a - b), 50)

@@ -1,0 +1,56 @@
+/**
+ * One line per session event, for the examples' console output.
+ */
+import type { ChangeFeed, Wire } from "@hai-effect/core"
+
+const clip = (text: string, max = 100) => {
+  const line = text.replace(/\s+/g, " ").trim()
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line
+}
+
+const describeAgentEvent = (data: Wire.AgentEvent["data"]): string => {
+  switch (data.kind) {
+    case "policy_event":
+      return `thinks: ${clip((data as Wire.PolicyEvent).content ?? "")}`
+    case "observation_event":
+      return `observes: ${clip((data as Wire.ObservationEvent).text ?? "(screenshot)")}`
+    case "answer_event":
+      return `answers: ${clip(JSON.stringify((data as Wire.AnswerEvent).answer))}`
+    case "tool_result":
+      return `tool result: ${clip(JSON.stringify((data as Wire.ToolResultEvent).result))}`
+    case "error_event":
+      return `error: ${clip((data as Wire.ErrorEvent).error)}`
+    case "message_event":
+      return `message from ${(data as Wire.MessageEvent).caller_id}`
+    default:
+      return String(data.kind)
+  }
+}
+
+/** A short human line for an event. */
+export const describeEvent = ({ event, index }: ChangeFeed.IndexedEvent): string => {
+  const head = `#${String(index).padStart(3, " ")}`
+  switch (event.type) {
+    case "AgentStartedEvent":
+      return `${head} agent started`
+    case "LiveViewUrlEvent":
+      return `${head} live view: ${(event as Wire.LiveViewUrlEvent).data.live_view_url}`
+    case "AgentEvent":
+      return `${head} ${describeAgentEvent((event as Wire.AgentEvent).data)}`
+    case "ActiveStateChangeEvent": {
+      const data = (event as Wire.ActiveStateChangeEvent).data
+      const calls = (data.pending_tool_calls ?? []).map((c) => c.tool_name).join(", ")
+      return `${head} state: ${data.state}${calls ? ` (tools: ${calls})` : ""}`
+    }
+    case "AgentRunStatusChangeEvent":
+      return `${head} run status: ${(event as Wire.AgentRunStatusChangeEvent).data.status}`
+    case "MetricsUpdateEvent":
+      return `${head} metrics updated`
+    case "AgentCompletionEvent":
+      return `${head} completed (${(event as Wire.AgentCompletionEvent).data.reason})`
+    case "AgentErrorEvent":
+      return `${head} agent error: ${clip((event as Wire.AgentErrorEvent).data.error)}`
+    default:
+      return `${head} ${String(event.type)}`
+  }
+}
