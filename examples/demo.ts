@@ -12,6 +12,7 @@ import { FetchHttpClient } from "@effect/platform"
 import { NodeRuntime } from "@effect/platform-node"
 import { HaiAgents, Session, Tool, Toolkit } from "@hai-effect/core"
 import * as Emulator from "@hai-effect/emulator/Emulator"
+import * as Scenario from "@hai-effect/emulator/Scenario"
 import { Config, Console, Effect, Layer, Option, Schema, Stream } from "effect"
 import { describeEvent } from "./support/describe.js"
 
@@ -56,14 +57,43 @@ const program = Effect.gen(function*() {
 
 const hosted = HaiAgents.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
 
+// Offline, the emulator plays a scripted run with realistic content (its default script would
+// synthesise placeholder values from the answer's JSON Schema).
+const script: Scenario.Scenario = [
+  Scenario.emit("AgentEvent", {
+    kind: "observation_event",
+    type: "page",
+    text: "Opened https://www.welcometothejungle.com/en/jobs?query=machine%20learning&refinementList[offices.city]=Paris",
+    metadata: {}
+  }),
+  Scenario.think("tick", "The listing shows 42 ML roles in Paris; filtering to engineering positions."),
+  Scenario.emit("AgentEvent", {
+    kind: "observation_event",
+    type: "page",
+    text: "Machine Learning Engineer · Mistral AI · Paris; Senior ML Engineer · Criteo · Paris; ML Engineer, Ranking · Doctolib · Paris",
+    metadata: {}
+  }),
+  Scenario.think("tick", "Three open roles found. Checking the salary band of the senior one."),
+  Scenario.callTool("salary_band", { title: "Senior ML Engineer" }),
+  Scenario.think("tick", "Got the band; writing the answer."),
+  Scenario.answer({
+    jobs: [
+      { title: "Machine Learning Engineer", company: "Mistral AI", url: "https://jobs.example/mistral-mle" },
+      { title: "Senior ML Engineer", company: "Criteo", url: "https://jobs.example/criteo-senior-mle" },
+      { title: "ML Engineer, Ranking", company: "Doctolib", url: "https://jobs.example/doctolib-ranking" }
+    ]
+  }, "success")
+]
+
 const offline = Layer.unwrapEffect(Effect.gen(function*() {
   const server = yield* Emulator.EmulatorServer
   const emulator = yield* Emulator.Emulator
+  yield* emulator.registerScenario("h/web-surfer-holo3-1-35b", script)
   yield* Console.log(`emulator listening on ${server.url} (set HAI_API_KEY to use the hosted API)`)
   return HaiAgents.layer({ apiKey: emulator.apiKey, baseUrl: server.url })
 })).pipe(
   Layer.provide(FetchHttpClient.layer),
-  Layer.provide(Emulator.layerServer({ port: 0 }).pipe(Layer.provideMerge(Emulator.layer({ tick: "150 millis" }))))
+  Layer.provide(Emulator.layerServer({ port: 0 }).pipe(Layer.provideMerge(Emulator.layer({ tick: "400 millis" }))))
 )
 
 const main = Effect.gen(function*() {

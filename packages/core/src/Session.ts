@@ -440,16 +440,18 @@ const makeHandle = <A>(
           live.lastChanges = round.changes
           live.lastChangesAt = round.nextIndex
         }
-        if (options.tools && round.status === "awaiting_tool_results" && live.pending.length > 0) {
-          yield* runTools(options.tools)
-        }
-        yield* store.saveCheckpoint(id, { cursor: round.nextIndex, pending: live.pending })
+        // Consumers see the round's events before its tool calls run; the checkpoint moves only
+        // after the calls are in the ledger, so a crash in between replays the round, not the calls.
         yield* SubscriptionRef.update(state, (s) => ({
           ...s,
           count: round.nextIndex,
           status: round.status,
           settled: round.settled
         }))
+        if (options.tools && round.status === "awaiting_tool_results" && live.pending.length > 0) {
+          yield* runTools(options.tools)
+        }
+        yield* store.saveCheckpoint(id, { cursor: round.nextIndex, pending: live.pending })
       })
 
     const watcher = ChangeFeed.rounds(id, { ...options.watch, fromIndex: options.fromIndex, until: "terminal" }).pipe(
