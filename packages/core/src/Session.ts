@@ -440,8 +440,9 @@ const makeHandle = <A>(
           live.lastChanges = round.changes
           live.lastChangesAt = round.nextIndex
         }
-        // Consumers see the round's events before its tool calls run; the checkpoint moves only
-        // after the calls are in the ledger, so a crash in between replays the round, not the calls.
+        // The checkpoint (with the pending calls) is saved before consumers see the round, so a
+        // restart never delivers an event twice; the calls themselves are guarded by the ledger.
+        yield* store.saveCheckpoint(id, { cursor: round.nextIndex, pending: live.pending })
         yield* SubscriptionRef.update(state, (s) => ({
           ...s,
           count: round.nextIndex,
@@ -451,7 +452,6 @@ const makeHandle = <A>(
         if (options.tools && round.status === "awaiting_tool_results" && live.pending.length > 0) {
           yield* runTools(options.tools)
         }
-        yield* store.saveCheckpoint(id, { cursor: round.nextIndex, pending: live.pending })
       })
 
     const watcher = ChangeFeed.rounds(id, { ...options.watch, fromIndex: options.fromIndex, until: "terminal" }).pipe(
