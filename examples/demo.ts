@@ -63,14 +63,16 @@ const script: Scenario.Scenario = [
   Scenario.emit("AgentEvent", {
     kind: "observation_event",
     type: "page",
-    text: "Opened https://www.welcometothejungle.com/en/jobs?query=machine%20learning&refinementList[offices.city]=Paris",
+    text:
+      "Opened https://www.welcometothejungle.com/en/jobs?query=machine%20learning&refinementList[offices.city]=Paris",
     metadata: {}
   }),
   Scenario.think("tick", "The listing shows 42 ML roles in Paris; filtering to engineering positions."),
   Scenario.emit("AgentEvent", {
     kind: "observation_event",
     type: "page",
-    text: "Machine Learning Engineer · Mistral AI · Paris; Senior ML Engineer · Criteo · Paris; ML Engineer, Ranking · Doctolib · Paris",
+    text:
+      "Machine Learning Engineer · Mistral AI · Paris; Senior ML Engineer · Criteo · Paris; ML Engineer, Ranking · Doctolib · Paris",
     metadata: {}
   }),
   Scenario.think("tick", "Three open roles found. Checking the salary band of the senior one."),
