@@ -25,6 +25,7 @@ import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { HaiAgents } from "./HaiAgents.js"
 import type * as HaiError from "./HaiError.js"
+import * as SessionSignals from "./SessionSignals.js"
 import type * as Wire from "./Wire.js"
 
 /**
@@ -74,6 +75,14 @@ export interface Options {
   readonly retrySchedule?: Schedule.Schedule<unknown, HaiError.HaiError> | undefined
   /** Pause after a round that answered at once with nothing new, so the feed never hot-loops. Default 1 s. */
   readonly idlePollInterval?: Duration.DurationInput | undefined
+  /**
+   * `"longPoll"` (default): long-poll `/changes`. `"signals"`: read `/changes` when a
+   * {@link SessionSignals} signal (e.g. a webhook) arrives, else every `safetyInterval`; falls back
+   * to long-polling when no `SessionSignals` is in context.
+   */
+  readonly wakeOn?: "longPoll" | "signals" | undefined
+  /** In `"signals"` mode, the slow poll that covers lost signals. Default 60 seconds. */
+  readonly safetyInterval?: Duration.DurationInput | undefined
 }
 
 /**
@@ -128,7 +137,19 @@ export const rounds = (
   sessionId: string,
   options?: Options
 ): Stream.Stream<Round, HaiError.HaiError, HaiAgents> =>
-  Stream.unwrap(Effect.map(HaiAgents, (hai) => {
+  Stream.unwrapScoped(Effect.gen(function*() {
+    const hai = yield* HaiAgents
+    const signals = options?.wakeOn === "signals"
+      ? yield* Effect.serviceOption(SessionSignals.SessionSignals)
+      : Option.none<SessionSignals.Service>()
+    if (options?.wakeOn === "signals" && Option.isNone(signals)) {
+      yield* Effect.logWarning("ChangeFeed: wakeOn \"signals\" without a SessionSignals layer; long-polling instead")
+    }
+    // Subscribed before the first read, so a signal sent while that read is in flight is kept.
+    const nextSignal = Option.isSome(signals)
+      ? Option.some(yield* signals.value.subscribe(sessionId))
+      : Option.none<Effect.Effect<void>>()
+    const safety = Duration.decode(options?.safetyInterval ?? "60 seconds")
     const wait = Math.min(25, Math.max(0, options?.waitForSeconds ?? 20))
     const until = options?.until ?? "settled"
     const retrySchedule = options?.retrySchedule ?? defaultRetrySchedule
@@ -160,8 +181,11 @@ export const rounds = (
           last = Option.some(changes)
         }
 
+        if (Option.isSome(nextSignal) && state.status !== undefined) {
+          yield* Effect.raceFirst(nextSignal.value, Effect.sleep(safety))
+        }
         const started = yield* Clock.currentTimeMillis
-        const answer = yield* poll(cursor, wait)
+        const answer = yield* poll(cursor, Option.isSome(nextSignal) ? 0 : wait)
         let quiet = false
         if (Option.isSome(answer)) {
           take(answer.value)
@@ -169,7 +193,15 @@ export const rounds = (
         } else {
           const elapsed = (yield* Clock.currentTimeMillis) - started
           status = (yield* retrying(hai.sessions.status(sessionId))).status
-          quiet = elapsed < (wait * 1000) / 2
+          quiet = Option.isNone(nextSignal) && elapsed < (wait * 1000) / 2
+        }
+        if (Option.isSome(nextSignal) && Option.isSome(answer) && !quiet) {
+          // Woken by a signal: read everything that is there now, the wait comes between rounds.
+          while (true) {
+            const more = yield* poll(cursor, 0)
+            if (Option.isNone(more) || (more.value.new_events ?? []).length === 0) break
+            take(more.value)
+          }
         }
 
         let drainedAt = state.drainedAt

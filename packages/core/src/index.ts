@@ -59,6 +59,13 @@ export * as Overrides from "./Overrides.js"
 export * as Session from "./Session.js"
 
 /**
+ * Wake-up signals for session watchers (webhooks).
+ *
+ * @since 0.1.0
+ */
+export * as SessionSignals from "./SessionSignals.js"
+
+/**
  * The cursor and tool ledger of watched sessions.
  *
  * @since 0.1.0

@@ -50,3 +50,10 @@ export * as WebhookEvents from "./WebhookEvents.js"
  * @since 0.1.0
  */
 export * as WebhookHandler from "./WebhookHandler.js"
+
+/**
+ * The bridge from webhooks to session watchers.
+ *
+ * @since 0.1.0
+ */
+export * as WebhookSignals from "./WebhookSignals.js"
