@@ -185,7 +185,11 @@ export const rounds = (
           yield* Effect.raceFirst(nextSignal.value, Effect.sleep(safety))
         }
         const started = yield* Clock.currentTimeMillis
-        const answer = yield* poll(cursor, Option.isSome(nextSignal) ? 0 : wait)
+        // Resuming mid-session, the first read answers at once: an idle session has nothing new
+        // to say, and its status should not take a whole long-poll to learn.
+        const resuming = state.status === undefined && cursor > 0
+        const waitNow = Option.isSome(nextSignal) || resuming ? 0 : wait
+        const answer = yield* poll(cursor, waitNow)
         let quiet = false
         if (Option.isSome(answer)) {
           take(answer.value)
@@ -193,7 +197,7 @@ export const rounds = (
         } else {
           const elapsed = (yield* Clock.currentTimeMillis) - started
           status = (yield* retrying(hai.sessions.status(sessionId))).status
-          quiet = Option.isNone(nextSignal) && elapsed < (wait * 1000) / 2
+          quiet = waitNow > 0 && elapsed < (waitNow * 1000) / 2
         }
         if (Option.isSome(nextSignal) && Option.isSome(answer) && !quiet) {
           // Woken by a signal: read everything that is there now, the wait comes between rounds.

@@ -388,7 +388,8 @@ const makeHandle = <A>(
       lastChangesAt: -1,
       pending: options.pending
     }
-    const turnStart = yield* Ref.make(options.fromIndex)
+    // -1: the first wait resolves on any settled state, even one reached before this handle existed.
+    const turnStart = yield* Ref.make(-1)
     const hardDeadlineHit = yield* Ref.make(false)
 
     const runTools = (toolkit: Toolkit.Any) =>

@@ -350,6 +350,28 @@ describe("multi-turn", () => {
     }).pipe(Effect.provide(emulated())))
 })
 
+describe("attach", () => {
+  it.effect("attaching to a session that is already idle settles at once with its answer", () =>
+    Effect.gen(function*() {
+      yield* register("quick", [Scenario.answer("42")])
+      const id = yield* withClock(Effect.scoped(Effect.gen(function*() {
+        const handle = yield* Session.start({ agent: "quick", messages: "go", cancelOnClose: "never" })
+        yield* handle.awaitSettled()
+        return handle.id
+      })))
+      const again = yield* withClock(Effect.scoped(Effect.gen(function*() {
+        const handle = yield* Session.attach(id)
+        return yield* handle.awaitSettled({ timeout: "3 seconds" })
+      })))
+      assert.strictEqual(again.status, "idle")
+      assert.strictEqual(again.answer, "42")
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(emulated(), SessionStore.layerKeyValueStore.pipe(Layer.provide(KeyValueStore.layerMemory)))
+      )
+    ))
+})
+
 describe("handle", () => {
   it.effect("events are delivered once each, in order, and end with the session", () =>
     Effect.gen(function*() {
