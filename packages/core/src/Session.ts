@@ -41,9 +41,11 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -297,6 +299,12 @@ const toWireResult = (outcome: ToolOutcome) =>
     ? { kind: "tool_result" as const, tool_req: echo(outcome.call), result: outcome.result as any }
     : { kind: "error_event" as const, error: outcome.error, origin: "client", tool_req: echo(outcome.call) }
 
+const toolResultsRetry = Schedule.exponential("500 millis", 2).pipe(
+  Schedule.jittered,
+  Schedule.union(Schedule.spaced("10 seconds")),
+  Schedule.intersect(Schedule.recurs(6))
+)
+
 const runCall = (toolkit: Toolkit.Any, call: SessionStore.PendingCall): Effect.Effect<ToolOutcome, never, any> => {
   const tool: Tool.Any | undefined = toolkit.tools.get(call.tool_name)
   if (tool === undefined) {
@@ -417,7 +425,15 @@ const makeHandle = <A>(
               "ToolInterrupted: the client stopped while this call ran; its outcome is unknown and it was not run again"
           }))
         ]
+        // Results are keyed by call id: posting them again cannot act twice (the service answers 409
+        // or 422 for calls it already has), so unlike other POSTs a lost or failed post is retried.
         yield* hai.sessions.sendToolResults(id, { type: "batch", results: outcomes.map(toWireResult) }).pipe(
+          Effect.retry({
+            schedule: toolResultsRetry,
+            while: (e) =>
+              e._tag === "ServerError" || e._tag === "OutcomeUnknown" || e._tag === "TransportError"
+              || e._tag === "TimeoutError" || e._tag === "RateLimited"
+          }),
           Effect.catchTags({
             Conflict: () => Effect.logDebug("tool results after the session settled were ignored (409)"),
             Unprocessable: (e) => Effect.logWarning("the service refused tool results", e.message)
@@ -602,8 +618,9 @@ const makeHandle = <A>(
         const body = Array.isArray(input)
           ? { type: "batch" as const, messages: input.map(toWireMessage) }
           : toWireMessage(input as Message)
-        yield* Ref.set(turnStart, current.count)
         yield* hai.sessions.sendMessages(id, body)
+        // Only a message the service took starts a turn; a refused one leaves the current turn settled.
+        yield* Ref.set(turnStart, current.count)
       }).pipe(Effect.withSpan("Session.send", { attributes: { "hai.session_id": id } }))
 
     return {
@@ -821,10 +838,22 @@ export const run: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.Too
     return yield* Effect.scoped(Effect.gen(function*() {
       const handle = yield* start(request)
       yield* Effect.annotateCurrentSpan("hai.session_id", handle.id)
-      if (request.onEvent) {
-        yield* Effect.forkScoped(Stream.runForEach(handle.events, request.onEvent).pipe(Effect.ignore))
-      }
-      return yield* handle.awaitSettled(request)
+      if (!request.onEvent) return yield* handle.awaitSettled(request)
+      const onEvent = request.onEvent
+      const delivered = yield* SubscriptionRef.make(-1)
+      const consumer = yield* Effect.forkScoped(
+        Stream.runForEach(
+          handle.events,
+          (event) => Effect.zipRight(onEvent(event), SubscriptionRef.set(delivered, event.index))
+        ).pipe(Effect.ignore)
+      )
+      const result = yield* handle.awaitSettled(request)
+      // The consumer may lag behind the watcher: let it see every event of the result first.
+      yield* Effect.raceFirst(
+        delivered.changes.pipe(Stream.takeUntil((index) => index >= result.nextIndex - 1), Stream.runDrain),
+        Fiber.await(consumer)
+      )
+      return result
     }))
   }
 ) as any
