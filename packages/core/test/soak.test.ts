@@ -17,7 +17,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Emulator from "@hai-effect/emulator/Emulator"
 import type * as Faults from "@hai-effect/emulator/Faults"
-import { Cause, Effect, Either, Exit, Fiber, Option, Random, Stream } from "effect"
+import { Cause, Effect, Either, Exit, Fiber, Random, Stream } from "effect"
 import type { HaiError } from "../src/index.js"
 import { RetryPolicy, Session } from "../src/index.js"
 import { emulated } from "./support/emulated.js"
