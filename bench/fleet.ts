@@ -1,76 +1,195 @@
 /**
- * 1,000 sessions run at once by one process: every one settles, no event index is lost or seen
- * twice, the event delivery latency (emulator append -> Stream consumer) and the peak RSS of the
- * SDK process. The emulator runs in its own process.
+ * Many sessions run at once by one process (`Session.run` with an `onEvent` consumer, over
+ * `NodeHai.layer`), the emulator in its own process. Two phases, same process, one after the other:
  *
- *   pnpm tsx bench/fleet.ts [sessions=1000]
+ * - burst: `sessions` runs started at the same instant on the default scripted agent (tick 500 ms,
+ *   ~16 events each, all within ~2 s): every one settles, no event index lost or seen twice, peak
+ *   RSS of the SDK process (target <= 300 MiB), delivery latency (emulator append -> `onEvent`).
+ * - steady: `sessions` runs of a ticker agent (`steps` thinks of `ms` each, starts staggered over
+ *   `ms`), i.e. ~2 x sessions / (ms / 1000) events per second once all are started; the delivery
+ *   latency is measured over the events after the ramp-up (targets p50 <= 5 ms, p99 <= 25 ms).
+ *
+ * Each phase runs in its own process. Also printed, to tell which side saturates: the SDK's event-loop delay, and per second the events
+ * delivered and the CPU used by the SDK process and by the emulator.
+ *
+ *   npx tsx bench/fleet.ts [sessions=1000] [--steps 20] [--ms 1000] [--only burst|steady]
  */
+import { HttpClient } from "@effect/platform"
 import { Session } from "@hai-effect/core"
 import { NodeHai } from "@hai-effect/platform-node"
-import { Effect } from "effect"
-import { percentile, rssOf, startEmulator } from "./support/emulator-process.js"
+import { Cause, Effect } from "effect"
+import { spawn } from "node:child_process"
+import { monitorEventLoopDelay } from "node:perf_hooks"
+import { childScript, cpuSecondsOf, percentile, rssOf, startEmulator } from "./support/emulator-process.js"
 
-const sessions = Number(process.argv[2] ?? 1000)
+const argv = process.argv.slice(2)
+const flag = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`)
+  return i === -1 ? fallback : argv[i + 1]
+}
+const sessions = Number(argv[0] !== undefined && !argv[0].startsWith("--") ? argv[0] : 1000)
+const steps = Number(flag("steps", "20"))
+const stepMs = Number(flag("ms", "1000"))
+const only = flag("only", "all")
 
-const main = async () => {
-  const emulator = await startEmulator(["--tick-ms", "500", "--concurrency", String(sessions)])
+const now = () => performance.timeOrigin + performance.now()
+
+const phase = async (name: "burst" | "steady") => {
+  const emulator = name === "burst"
+    ? await startEmulator(["--tick-ms", "500", "--concurrency", String(sessions)])
+    : await startEmulator(["--concurrency", String(sessions * 2)], { script: childScript })
   const latencies: Array<number> = []
+  // Requests the SDK made, by kind and answer, and the most in flight at once.
+  const requests = new Map<string, number>()
+  let inFlight = 0
+  let maxInFlight = 0
+  const kindOf = (url: string) =>
+    url.replace(/^.*\/sessions\/?/, "").replace(/^[0-9a-f-]{36}\/?/, "").replace(/\?.*$/, "") || "create"
+  const count = (key: string) => requests.set(key, (requests.get(key) ?? 0) + 1)
+  const transformClient = (client: HttpClient.HttpClient) =>
+    client.pipe(
+      HttpClient.tapRequest(() => Effect.sync(() => (maxInFlight = Math.max(maxInFlight, ++inFlight)))),
+      HttpClient.transformResponse((effect) =>
+        Effect.onExit(effect, (exit) =>
+          Effect.sync(() => {
+            inFlight--
+            if (exit._tag === "Success") count(`${kindOf(exit.value.request.url)} ${exit.value.status}`)
+            else count(Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failed")
+          }))
+      )
+    )
+  let measureFrom = name === "burst" ? 0 : Infinity
+  const rssBefore = process.memoryUsage().rss / 1024 / 1024
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+  let peakHeap = 0
   let peakRss = 0
+  let peakEmulatorRss = 0
+  const timeline: Array<string> = []
+  let delivered = 0
+  let lastDelivered = 0
+  let lastCpu = process.cpuUsage()
+  let lastEmuCpu = await cpuSecondsOf(emulator.pid)
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss / 1024 / 1024)
+    const m = process.memoryUsage()
+    peakRss = Math.max(peakRss, m.rss / 1024 / 1024)
+    peakHeap = Math.max(peakHeap, m.heapUsed / 1024 / 1024)
   }, 100)
+  const ticker = setInterval(() => {
+    const cpu = process.cpuUsage(lastCpu)
+    lastCpu = process.cpuUsage()
+    void Promise.all([cpuSecondsOf(emulator.pid), rssOf(emulator.pid)]).then(([emuCpu, emuRss]) => {
+      peakEmulatorRss = Math.max(peakEmulatorRss, emuRss)
+      timeline.push(
+        `${delivered - lastDelivered}/${Math.round((cpu.user + cpu.system) / 10_000)}%/${
+          Math.round((emuCpu - lastEmuCpu) * 100)
+        }%`
+      )
+      lastEmuCpu = emuCpu
+      lastDelivered = delivered
+    }, () => undefined)
+  }, 1000)
+  const cpuStart = process.cpuUsage()
   try {
-    const started = performance.now()
+    const started = now()
+    loopDelay.enable()
+    // Steady phase: count only the events after every session started and made its first step.
+    const ramp = name === "steady" ? setTimeout(() => (measureFrom = now()), 2 * stepMs + 1000) : undefined
     const results = await Effect.runPromise(
       Effect.forEach(
         Array.from({ length: sessions }, (_, i) => i),
         (i) => {
-          const seen: Array<number> = []
-          return Session.run({
-            agent: "h/web-surfer-holo3-1-35b",
-            messages: `task ${i}`,
-            onEvent: ({ event, index }) =>
+          const run = Session.run({
+            agent: name === "burst" ? "h/web-surfer-holo3-1-35b" : "bench/ticker",
+            messages: name === "burst" ? `task ${i}` : `${steps}x${stepMs}`,
+            onEvent: ({ event }) =>
               Effect.sync(() => {
-                seen.push(index)
-                latencies.push(Date.now() - Date.parse(event.timestamp))
+                delivered++
+                const at = now()
+                if (at >= measureFrom) latencies.push(at - Date.parse(event.timestamp))
               })
-          }).pipe(
-            Effect.map((result) => ({ result, seen })),
-            Effect.either
-          )
+          }).pipe(Effect.either)
+          return name === "burst" ? run : Effect.delay(run, `${(i * stepMs) / sessions} millis`)
         },
         { concurrency: "unbounded" }
-      ).pipe(Effect.provide(NodeHai.layer({ apiKey: emulator.apiKey, baseUrl: emulator.url })))
+      ).pipe(
+        Effect.provide(NodeHai.layer({ apiKey: emulator.apiKey, baseUrl: emulator.url, transformClient }))
+      )
     )
-    const elapsed = (performance.now() - started) / 1000
-    const settled = results.filter((r) => r._tag === "Right")
+    clearTimeout(ramp)
+    const elapsed = (now() - started) / 1000
+    const cpu = process.cpuUsage(cpuStart)
+    loopDelay.disable()
     let lost = 0
     let duplicated = 0
-    for (const r of settled) {
-      const { result } = r.right
-      const indices = result.events.map((e) => e.index)
+    const failures: Array<string> = []
+    let settled = 0
+    for (const r of results) {
+      if (r._tag === "Left") {
+        failures.push(r.left._tag)
+        continue
+      }
+      settled++
+      const indices = r.right.events.map((e) => e.index)
       duplicated += indices.length - new Set(indices).size
-      lost += result.nextIndex - new Set(indices).size
+      lost += r.right.nextIndex - new Set(indices).size
     }
-    const failures = results.filter((r) => r._tag === "Left").map((r) => (r as any).left?._tag)
     const sorted = [...latencies].sort((a, b) => a - b)
     const emulatorRss = await rssOf(emulator.pid)
+    const tag = `fleet ${name}`
     console.log(
-      `fleet: ${settled.length}/${sessions} settled in ${elapsed.toFixed(1)} s; failures: ${failures.length} ${
+      `${tag}: ${settled}/${sessions} settled in ${elapsed.toFixed(1)} s; failures: ${failures.length} ${
         [...new Set(failures)].join(",")
-      }`
-    )
-    console.log(`fleet: events lost=${lost} duplicated=${duplicated} delivered=${latencies.length}`)
-    console.log(
-      `fleet: delivery latency p50=${percentile(sorted, 50)} ms p99=${percentile(sorted, 99)} ms (targets 5 / 25)`
+      }; events lost=${lost} duplicated=${duplicated} delivered=${delivered}`
     )
     console.log(
-      `fleet: SDK peak RSS=${peakRss.toFixed(0)} MiB (target <= 300), emulator RSS=${emulatorRss.toFixed(0)} MiB`
+      `${tag}: delivery latency (emulator append -> onEvent) n=${sorted.length} p50=${
+        percentile(sorted, 50).toFixed(1)
+      } ms p99=${percentile(sorted, 99).toFixed(1)} ms max=${sorted[sorted.length - 1]?.toFixed(0)} ms (targets 5 / 25)`
     )
+    console.log(
+      `${tag}: SDK peak RSS=${peakRss.toFixed(0)} MiB (before the sessions ${
+        rssBefore.toFixed(0)
+      } MiB; target <= 300), peak heap used=${peakHeap.toFixed(0)} MiB; emulator RSS=${
+        emulatorRss.toFixed(0)
+      } MiB (peak ${peakEmulatorRss.toFixed(0)})`
+    )
+    console.log(
+      `${tag}: SDK event-loop delay p50=${(loopDelay.percentile(50) / 1e6).toFixed(0)} ms p99=${
+        (loopDelay.percentile(99) / 1e6).toFixed(0)
+      } ms max=${(loopDelay.max / 1e6).toFixed(0)} ms`
+    )
+    console.log(
+      `${tag}: SDK requests ${[...requests.values()].reduce((a, b) => a + b, 0)} (${
+        [...requests.entries()].map(([k, v]) => `${k}: ${v}`).join(", ")
+      }), at most ${maxInFlight} in flight; SDK CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s = ${
+        ((cpu.user + cpu.system) / 1000 / [...requests.values()].reduce((a, b) => a + b, 0)).toFixed(2)
+      } ms per request`
+    )
+    console.log(`${tag}: per second, events delivered/SDK CPU/emulator CPU: ${timeline.join(" ")}`)
+    return failures.length === 0 && lost === 0 && duplicated === 0
   } finally {
     clearInterval(sampler)
+    clearInterval(ticker)
     emulator.stop()
   }
+}
+
+// Each phase in its own process, so that one's heap does not weigh on the other's RSS.
+const runPhaseProcess = (name: string) =>
+  new Promise<number>((resolve) => {
+    const args = process.argv.slice(2).filter((a, i, all) => a !== "--only" && all[i - 1] !== "--only")
+    spawn(process.execPath, [...process.execArgv, import.meta.filename, ...args, "--only", name], { stdio: "inherit" })
+      .on("exit", (code: number | null) => resolve(code ?? 1))
+  })
+
+const main = async () => {
+  if (only === "all") {
+    const codes = [await runPhaseProcess("burst"), await runPhaseProcess("steady")]
+    if (codes.some((c) => c !== 0)) process.exitCode = 1
+    return
+  }
+  const ok = await phase(only === "steady" ? "steady" : "burst")
+  if (!ok) process.exitCode = 1
 }
 
 main().catch((error) => {

@@ -1,17 +1,22 @@
 /**
- * The SDK's cost over a bare `fetch` for one small GET: `sessions.status(id)` through
- * `HaiAgents.layer` + `FetchHttpClient.layer`, against a `fetch` loop with the same URL and
- * headers that reads the body with `res.json()`. One local server, one process, rounds
- * alternating between the two so that drift (JIT, GC, CPU frequency) hits both alike.
+ * The SDK's cost over a bare client for one small GET: `sessions.status(id)` through
+ * `HaiAgents.layer` + `FetchHttpClient.layer` (sdk-fetch) and through `NodeHai.layer`, which uses
+ * `NodeHttpClient.layerUndici` (sdk-undici), against a `fetch` loop and an `undici.request` loop
+ * (fetch in Node is itself built on undici) with the same URL and headers that parse the JSON
+ * body. One local server, one process, the order of the sides rotating every round so that drift
+ * (JIT, GC, CPU frequency) hits all alike.
  *
  *   npx tsx bench/get-vs-fetch.ts [calls=2000] [rounds=5] [warmup=200]
  *
- * Target: SDK median per call <= 1.3x fetch's. A third column, a bare `HttpClient.get` of
- * @effect/platform over the same fetch (no schema, retry, timeout or span of the SDK), is printed
- * for diagnosis: it splits the gap between the platform's share and the SDK's own.
+ * Target: SDK median per call <= 1.3x the bare loop's (sdk-fetch/fetch, sdk-undici/undici). A
+ * fifth column, a bare `HttpClient.get` of @effect/platform over the same fetch (no schema, retry,
+ * timeout or span of the SDK), is printed for diagnosis: it splits the gap between the
+ * platform's share and the SDK's own.
  */
 import { FetchHttpClient, HttpClient } from "@effect/platform"
+import * as Undici from "@effect/platform-node/Undici"
 import { HaiAgents } from "@hai-effect/core"
+import { NodeHai } from "@hai-effect/platform-node"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -68,8 +73,11 @@ const main = async () => {
   const runtime = ManagedRuntime.make(
     HaiAgents.layer({ apiKey, baseUrl: url }).pipe(Layer.provideMerge(FetchHttpClient.layer))
   )
+  const undiciRuntime = ManagedRuntime.make(NodeHai.layer({ apiKey, baseUrl: url }))
+  const dispatcher = new Undici.Agent()
   try {
     const hai = await runtime.runPromise(HaiAgents.HaiAgents)
+    const haiUndici = await undiciRuntime.runPromise(HaiAgents.HaiAgents)
 
     // The same headers the SDK sends (identification, key, accept).
     const headers: Record<string, string> = {
@@ -79,11 +87,11 @@ const main = async () => {
     }
     const target = `${url}${statusPath}`
 
-    const sdkLoop = (n: number, out?: Array<number>) =>
+    const sdkLoop = (n: number, out?: Array<number>, client = hai) =>
       Effect.gen(function*() {
         for (let i = 0; i < n; i++) {
           const start = performance.now()
-          const status = yield* hai.sessions.status(sessionId)
+          const status = yield* client.sessions.status(sessionId)
           const elapsed = performance.now() - start
           if (status.status !== "running") throw new Error("unexpected status")
           out?.push(elapsed)
@@ -115,56 +123,92 @@ const main = async () => {
       }
     }
 
-    // Warm-up: JIT, connection pool, the SDK's lazy structures.
-    await runtime.runPromise(sdkLoop(warmup))
-    await fetchLoop(warmup)
-    await runtime.runPromise(platformLoop(warmup))
+    const undiciLoop = async (n: number, out?: Array<number>) => {
+      for (let i = 0; i < n; i++) {
+        const start = performance.now()
+        const res = await Undici.request(target, { headers, dispatcher })
+        if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`)
+        const body = (await res.body.json()) as { status: string }
+        const elapsed = performance.now() - start
+        if (body.status !== "running") throw new Error("unexpected status")
+        out?.push(elapsed)
+      }
+    }
 
-    const sdk: Array<number> = []
-    const bare: Array<number> = []
-    const platform: Array<number> = []
+    const sides = {
+      "sdk-fetch": (n: number, out?: Array<number>) => runtime.runPromise(sdkLoop(n, out)),
+      fetch: fetchLoop,
+      "sdk-undici": (n: number, out?: Array<number>) => undiciRuntime.runPromise(sdkLoop(n, out, haiUndici)),
+      undici: undiciLoop,
+      "platform-fetch": (n: number, out?: Array<number>) => runtime.runPromise(platformLoop(n, out))
+    } as const
+    type Side = keyof typeof sides
+    const names = Object.keys(sides) as Array<Side>
+
+    // Warm-up: JIT, connection pools, the SDK's lazy structures.
+    for (const name of names) await sides[name](warmup)
+
+    const all = Object.fromEntries(names.map((n) => [n, [] as Array<number>])) as Record<Side, Array<number>>
+    const roundP50 = Object.fromEntries(names.map((n) => [n, [] as Array<number>])) as Record<Side, Array<number>>
+    const roundRatios = {
+      sdkFetch: [] as Array<number>,
+      sdkUndiciFetch: [] as Array<number>,
+      sdkUndici: [] as Array<number>
+    }
     console.log(`get-vs-fetch: ${rounds} rounds x ${calls} sequential calls each side, warm-up ${warmup}`)
     for (let round = 0; round < rounds; round++) {
-      const sdkRound: Array<number> = []
-      const fetchRound: Array<number> = []
-      // Alternate which side goes first.
-      if (round % 2 === 0) {
-        await runtime.runPromise(sdkLoop(calls, sdkRound))
-        await fetchLoop(calls, fetchRound)
-      } else {
-        await fetchLoop(calls, fetchRound)
-        await runtime.runPromise(sdkLoop(calls, sdkRound))
+      // Rotate the order of the sides.
+      const order = names.map((_, i) => names[(i + round) % names.length])
+      const samples = {} as Record<Side, Array<number>>
+      for (const name of order) {
+        samples[name] = []
+        await sides[name](calls, samples[name])
+        all[name].push(...samples[name])
+        roundP50[name].push(summary(samples[name]).p50)
       }
-      const platformRound: Array<number> = []
-      await runtime.runPromise(platformLoop(calls, platformRound))
-      platform.push(...platformRound)
-      sdk.push(...sdkRound)
-      bare.push(...fetchRound)
-      const s = summary(sdkRound)
-      const f = summary(fetchRound)
+      const p50 = (n: Side) => summary(samples[n]).p50
+      roundRatios.sdkFetch.push(p50("sdk-fetch") / p50("fetch"))
+      roundRatios.sdkUndiciFetch.push(p50("sdk-undici") / p50("fetch"))
+      roundRatios.sdkUndici.push(p50("sdk-undici") / p50("undici"))
       console.log(
-        `  round ${round + 1}: sdk p50=${us(s.p50)} p99=${us(s.p99)} | fetch p50=${us(f.p50)} p99=${
-          us(f.p99)
-        } | ratio=${(s.p50 / f.p50).toFixed(2)}x`
+        `  round ${round + 1}: ${names.map((n) => `${n} p50=${us(p50(n))}`).join(" | ")} | sdk-fetch/fetch=${
+          roundRatios.sdkFetch[round].toFixed(2)
+        }x sdk-undici/undici=${roundRatios.sdkUndici[round].toFixed(2)}x`
       )
     }
 
-    const s = summary(sdk)
-    const f = summary(bare)
-    const ratio = s.p50 / f.p50
-    const p = summary(platform)
-    console.log(`  all samples: sdk n=${s.n} p99=${us(s.p99)} | fetch n=${f.n} p99=${us(f.p99)}`)
+    const med = (xs: ReadonlyArray<number>) => summary(xs).p50
+    for (const name of names) {
+      const s = summary(all[name])
+      console.log(
+        `  ${name.padEnd(14)} all samples n=${s.n} p50=${us(s.p50)} p99=${us(s.p99)}; median of round p50s=${
+          us(med(roundP50[name]))
+        }`
+      )
+    }
+    const ratio = med(roundRatios.sdkFetch)
+    const ratioUndici = med(roundRatios.sdkUndici)
+    const p = summary(all["platform-fetch"])
+    const f = summary(all.fetch)
+    const s = summary(all["sdk-fetch"])
     console.log(
-      `  diagnosis: bare @effect/platform HttpClient.get p50=${us(p.p50)} p99=${us(p.p99)} (${
+      `  diagnosis: bare @effect/platform HttpClient.get over fetch p50=${us(p.p50)} (${
         (p.p50 / f.p50).toFixed(2)
-      }x fetch); the SDK adds ${(s.p50 / p.p50).toFixed(2)}x on top`
+      }x fetch); the SDK adds ${(s.p50 / p.p50).toFixed(2)}x on top; fetch/undici=${
+        (f.p50 / summary(all.undici).p50).toFixed(2)
+      }x`
     )
     console.log(
-      `  p99 ratio=${(s.p99 / f.p99).toFixed(2)}x; target p50 ratio <= 1.3x: ${ratio <= 1.3 ? "met" : "NOT met"}`
+      `get-vs-fetch (median of per-round p50 ratios): sdk-fetch/fetch=${ratio.toFixed(2)}x sdk-undici/fetch=${
+        med(roundRatios.sdkUndiciFetch).toFixed(2)
+      }x sdk-undici/undici=${ratioUndici.toFixed(2)}x (target <= 1.3x: sdk-fetch ${
+        ratio <= 1.3 ? "met" : "NOT met"
+      }, sdk-undici ${ratioUndici <= 1.3 ? "met" : "NOT met"})`
     )
-    console.log(`get-vs-fetch: sdk p50=${us(s.p50)} fetch p50=${us(f.p50)} ratio=${ratio.toFixed(2)}x`)
   } finally {
     await runtime.dispose()
+    await undiciRuntime.dispose()
+    await dispatcher.close()
     server.closeAllConnections()
     await new Promise<void>((resolve) => server.close(() => resolve()))
   }

@@ -14,13 +14,31 @@ export interface EmulatorProcess {
 
 const root = Path.join(import.meta.dirname, "../..")
 
-export const startEmulator = (args: ReadonlyArray<string> = []): Promise<EmulatorProcess> =>
+/**
+ * `script`: the emulator CLI by default; `bench/support/emulator-child.ts` for the benchmarks'
+ * scripted agents. `nodeArgs`: extra flags for node (e.g. `--max-old-space-size`).
+ */
+export const startEmulator = (
+  args: ReadonlyArray<string> = [],
+  options: { readonly script?: string; readonly nodeArgs?: ReadonlyArray<string> } = {}
+): Promise<EmulatorProcess> =>
   new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", Path.join(root, "packages/emulator/src/bin/emulator.ts"), "--port", "0", ...args],
+      [
+        ...(options.nodeArgs ?? []),
+        "--import",
+        "tsx",
+        options.script ?? Path.join(root, "packages/emulator/src/bin/emulator.ts"),
+        "--port",
+        "0",
+        ...args
+      ],
       { cwd: root, stdio: ["ignore", "pipe", "inherit"] }
     )
+    // Do not leave the emulator behind when this process exits (an OOM crash still can).
+    const kill = () => child.kill("SIGTERM")
+    process.once("exit", kill)
     let output = ""
     const timer = setTimeout(() => reject(new Error(`emulator did not start: ${output}`)), 30_000)
     child.stdout.setEncoding("utf8")
@@ -30,7 +48,15 @@ export const startEmulator = (args: ReadonlyArray<string> = []): Promise<Emulato
       const key = /HAI_API_KEY=(\S+)/.exec(output)?.[1]
       if (url && key) {
         clearTimeout(timer)
-        resolve({ url, apiKey: key, pid: child.pid!, stop: () => child.kill("SIGTERM") })
+        resolve({
+          url,
+          apiKey: key,
+          pid: child.pid!,
+          stop: () => {
+            process.off("exit", kill)
+            child.kill("SIGTERM")
+          }
+        })
       }
     })
     child.on("exit", (code) => reject(new Error(`emulator exited (${code}): ${output}`)))
@@ -44,7 +70,17 @@ export const rssOf = async (pid: number): Promise<number> => {
   return kb / 1024
 }
 
+export const childScript = Path.join(import.meta.dirname, "emulator-child.ts")
+
 export const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 
 export const median = (values: ReadonlyArray<number>): number => percentile([...values].sort((a, b) => a - b), 50)
+
+/** CPU time (user + system) a process has used, in seconds (Linux /proc). */
+export const cpuSecondsOf = async (pid: number): Promise<number> => {
+  const { readFile } = await import("node:fs/promises")
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8")
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (100 Hz)
+}

@@ -1,0 +1,61 @@
+/**
+ * Runs every benchmark in sequence, each in its own process (tsx), and prints their figures.
+ *
+ *   pnpm bench [--quick] [--only name,name]
+ *
+ * `--quick` uses smaller sizes (a few minutes in all); the full run takes about 6 to 8 minutes on
+ * two cores. Exits 1 when a benchmark fails (bundle-size over budget or pulling in `node:`, fleet
+ * losing or duplicating an event, a script crashing); figures above their targets are printed,
+ * not failed: the machines these run on are shared and noisy.
+ */
+import { spawn } from "node:child_process"
+import * as Path from "node:path"
+
+const quick = process.argv.includes("--quick")
+const onlyIndex = process.argv.indexOf("--only")
+const only = onlyIndex === -1 ? undefined : new Set(process.argv[onlyIndex + 1].split(","))
+
+const benchmarks: ReadonlyArray<{ readonly name: string; readonly args: ReadonlyArray<string> }> = [
+  { name: "bundle-size", args: [] },
+  { name: "get-vs-fetch", args: quick ? ["500", "3", "100"] : ["2000", "5", "200"] },
+  { name: "requests-per-session", args: quick ? ["20"] : ["40"] },
+  {
+    name: "emulator-longpoll",
+    args: quick
+      ? ["--sessions", "10", "--steps", "20", "--rounds", "1", "--capacity", "500"]
+      : ["--sessions", "20", "--steps", "60", "--rounds", "3", "--capacity", "1000,2000"]
+  },
+  { name: "fleet", args: quick ? ["200", "--steps", "10"] : ["1000", "--steps", "20"] }
+]
+
+const runOne = (name: string, args: ReadonlyArray<string>) =>
+  new Promise<{ readonly code: number; readonly seconds: number }>((resolve) => {
+    const started = performance.now()
+    console.log(`\n=== ${name} ${args.join(" ")}`)
+    const child = spawn(process.execPath, ["--import", "tsx", Path.join(import.meta.dirname, `${name}.ts`), ...args], {
+      stdio: "inherit"
+    })
+    child.on(
+      "exit",
+      (code, signal) =>
+        resolve({ code: code ?? (signal !== null ? 1 : 0), seconds: (performance.now() - started) / 1000 })
+    )
+  })
+
+const main = async () => {
+  const summary: Array<string> = []
+  let failed = false
+  for (const { args, name } of benchmarks) {
+    if (only && !only.has(name)) continue
+    const { code, seconds } = await runOne(name, args)
+    if (code !== 0) failed = true
+    summary.push(`${name}: ${code === 0 ? "ok" : `FAILED (exit ${code})`} in ${seconds.toFixed(0)} s`)
+  }
+  console.log(`\n=== summary${quick ? " (quick)" : ""}\n${summary.join("\n")}`)
+  if (failed) process.exitCode = 1
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})
