@@ -120,6 +120,20 @@ const transient = (error: HaiError.HaiError) =>
   error._tag === "TransportError" || error._tag === "TimeoutError" || error._tag === "ServerError"
   || error._tag === "RateLimited"
 
+/**
+ * Whether the events just received end with the event that marks this settlement (the agent's
+ * completion, or its switch to idle): then nothing of the settled turn can be missing, and the
+ * drain request is saved.
+ */
+const endsWithSettlement = (events: ReadonlyArray<IndexedEvent>, status: string): boolean => {
+  const last = events[events.length - 1]?.event
+  if (last === undefined) return false
+  if (status === "idle") {
+    return last.type === "ActiveStateChangeEvent" && (last as Wire.ActiveStateChangeEvent).data.state === "idle"
+  }
+  return last.type === "AgentCompletionEvent" || last.type === "AgentErrorEvent"
+}
+
 interface State {
   readonly cursor: number
   readonly status: Wire.TrajectoryStatus | undefined
@@ -209,7 +223,10 @@ export const rounds = (
         }
 
         let drainedAt = state.drainedAt
-        if (status !== undefined && isSettled(status) && (drainedAt !== cursor || status !== state.status)) {
+        if (
+          status !== undefined && isSettled(status) && (drainedAt !== cursor || status !== state.status)
+          && !endsWithSettlement(events, status)
+        ) {
           // Events appended just before the session settled may not have been in the last answer.
           while (true) {
             const more = yield* poll(cursor, 0)

@@ -377,6 +377,8 @@ interface HandleOptions<A> {
   readonly tools: Toolkit.Any | undefined
   readonly toolConcurrency: number
   readonly watch: Omit<ChangeFeed.Options, "fromIndex" | "until"> | undefined
+  /** `"settled"` for one-shot runs (no long-poll left open after the answer), else `"terminal"`. */
+  readonly watchUntil: "settled" | "terminal"
   readonly pending: ReadonlyArray<SessionStore.PendingCall>
   readonly state: SubscriptionRef.SubscriptionRef<Snapshot>
 }
@@ -471,7 +473,11 @@ const makeHandle = <A>(
         }
       })
 
-    const watcher = ChangeFeed.rounds(id, { ...options.watch, fromIndex: options.fromIndex, until: "terminal" }).pipe(
+    const watcher = ChangeFeed.rounds(id, {
+      ...options.watch,
+      fromIndex: options.fromIndex,
+      until: options.watchUntil
+    }).pipe(
       Stream.runForEach(onRound),
       Effect.catchAll((failure) => SubscriptionRef.update(state, (s) => ({ ...s, failure: Option.some(failure) }))),
       Effect.ensuring(SubscriptionRef.update(state, (s) => ({ ...s, watching: false })))
@@ -685,48 +691,52 @@ export const start: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.T
   Handle<A>,
   HaiError.HaiError,
   HaiAgents | Scope.Scope | Toolkit.Requirements<T>
-> = Effect.fn("Session.start")(function*<A, I, T extends Toolkit.Any>(request: StartRequest<A, I, T>) {
-  const hai = yield* HaiAgents
-  const body = yield* toWireRequest(request)
-  const state = yield* SubscriptionRef.make<Snapshot>({
-    count: 0,
-    status: "queued",
-    settled: false,
-    watching: true,
-    failure: Option.none()
+> = Effect.fn("Session.start")((request: StartRequest<any, any, any>) => startWatching(request, "terminal")) as any
+
+const startWatching = (request: StartRequest<any, any, any>, watchUntil: "settled" | "terminal") =>
+  Effect.gen(function*() {
+    const hai = yield* HaiAgents
+    const body = yield* toWireRequest(request)
+    const state = yield* SubscriptionRef.make<Snapshot>({
+      count: 0,
+      status: "queued",
+      settled: false,
+      watching: true,
+      failure: Option.none()
+    })
+    const cancelOnClose = request.cancelOnClose ?? "unsettled"
+    const cancelTimeout = request.cancelTimeout ?? "10 seconds"
+    const session = yield* Effect.acquireRelease(
+      hai.sessions.create(body, { idempotencyKey: request.idempotencyKey }),
+      (session) =>
+        Effect.gen(function*() {
+          const s = yield* SubscriptionRef.get(state)
+          const owed = cancelOnClose === "always" || (cancelOnClose === "unsettled" && !ChangeFeed.isSettled(s.status))
+          if (!owed) return
+          yield* hai.sessions.cancel(session.id).pipe(
+            Effect.timeout(cancelTimeout),
+            Effect.catchAllCause((cause) =>
+              Effect.logWarning(`could not cancel session ${session.id} on close; cancel it by hand`, cause)
+            ),
+            Effect.withSpan("Session.cancelOnClose", { attributes: { "hai.session_id": session.id } })
+          )
+        })
+    )
+    yield* Effect.annotateCurrentSpan("hai.session_id", session.id)
+    yield* SubscriptionRef.update(state, (s) => ({ ...s, status: session.status.status }))
+    return yield* withStore(makeHandle<any>({
+      sessionId: session.id,
+      session,
+      fromIndex: 0,
+      answer: request.answer,
+      tools: request.tools,
+      toolConcurrency: request.toolConcurrency ?? 4,
+      watch: request.watch,
+      watchUntil,
+      pending: [],
+      state
+    }))
   })
-  const cancelOnClose = request.cancelOnClose ?? "unsettled"
-  const cancelTimeout = request.cancelTimeout ?? "10 seconds"
-  const session = yield* Effect.acquireRelease(
-    hai.sessions.create(body, { idempotencyKey: request.idempotencyKey }),
-    (session) =>
-      Effect.gen(function*() {
-        const s = yield* SubscriptionRef.get(state)
-        const owed = cancelOnClose === "always" || (cancelOnClose === "unsettled" && !ChangeFeed.isSettled(s.status))
-        if (!owed) return
-        yield* hai.sessions.cancel(session.id).pipe(
-          Effect.timeout(cancelTimeout),
-          Effect.catchAllCause((cause) =>
-            Effect.logWarning(`could not cancel session ${session.id} on close; cancel it by hand`, cause)
-          ),
-          Effect.withSpan("Session.cancelOnClose", { attributes: { "hai.session_id": session.id } })
-        )
-      })
-  )
-  yield* Effect.annotateCurrentSpan("hai.session_id", session.id)
-  yield* SubscriptionRef.update(state, (s) => ({ ...s, status: session.status.status }))
-  return yield* withStore(makeHandle<A>({
-    sessionId: session.id,
-    session,
-    fromIndex: 0,
-    answer: request.answer,
-    tools: request.tools,
-    toolConcurrency: request.toolConcurrency ?? 4,
-    watch: request.watch,
-    pending: [],
-    state
-  }))
-}) as any
 
 /**
  * A handle on an existing session. It resumes from the checkpoint saved in the
@@ -797,6 +807,7 @@ export const attach: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.
       tools: options?.tools,
       toolConcurrency: options?.toolConcurrency ?? 4,
       watch: options?.watch,
+      watchUntil: "terminal",
       pending: Option.isSome(checkpoint) ? checkpoint.value.pending : [],
       state
     })
@@ -836,7 +847,7 @@ export const run: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.Too
 ) => Effect.Effect<Result<A>, HaiError.SessionError, HaiAgents | Toolkit.Requirements<T>> = Effect.fn("Session.run")(
   function*<A, I, T extends Toolkit.Any>(request: RunRequest<A, I, T>) {
     return yield* Effect.scoped(Effect.gen(function*() {
-      const handle = yield* start(request)
+      const handle: Handle<A> = yield* startWatching(request, "settled")
       yield* Effect.annotateCurrentSpan("hai.session_id", handle.id)
       if (!request.onEvent) return yield* handle.awaitSettled(request)
       const onEvent = request.onEvent

@@ -164,6 +164,16 @@ describe("exotic discriminator values in valid JSON", () => {
       assert.deepStrictEqual(Object.keys(answer), ["x"])
     }))
 
+  it.effect("a \"__proto__\" key hidden behind a \\u escape is dropped too", () =>
+    Effect.gen(function*() {
+      const body = String.raw`{"status":"idle","answer":{"\u005f_proto__":{"injected":1},"x":2},"new_events":[]}`
+      const f = Fake.fake(() => ({ status: 200, text: body, headers: { "content-type": "application/json" } }))
+      const changes = yield* Fake.call(f, (hai) => hai.sessions.changes(Fake.SESSION_ID))
+      const answer = Option.getOrThrow(changes).answer as Record<string, unknown>
+      assert.isUndefined(answer.injected)
+      assert.deepStrictEqual(Object.keys(answer), ["x"])
+    }))
+
   it("an AgentEvent whose data kind is such an object is a ParseError", () => {
     const input = JSON.parse(
       `{"type":"AgentEvent","timestamp":"2026-11-30T12:00:00Z","data":{"kind":{"toString":null}}}`

@@ -95,7 +95,10 @@ const dropProto = (key: string, value: unknown) => key === "__proto__" ? undefin
 
 const parseJson = (text: string): Option.Option<unknown> => {
   try {
-    return Option.some(JSON.parse(text, dropProto))
+    // The reviver makes parsing ~4x slower: pay it only when the key could be there at all
+    // (spelled out, or hidden behind \u escapes).
+    const risky = text.includes("__proto__") || text.includes("\\u")
+    return Option.some(risky ? JSON.parse(text, dropProto) : JSON.parse(text))
   } catch {
     return Option.none()
   }
