@@ -654,7 +654,10 @@ const withStore = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     (store): Effect.Effect<A, E, Exclude<R, SessionStore.SessionStore>> =>
       Option.isSome(store)
         ? Effect.provideService(effect, SessionStore.SessionStore, store.value)
-        : Effect.provide(effect, SessionStore.layerMemory) as any
+        : Effect.flatMap(
+          SessionStore.makeMemory,
+          (memory) => Effect.provideService(effect, SessionStore.SessionStore, memory)
+        ) as any
   )
 
 // =============================================================================

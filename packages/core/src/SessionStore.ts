@@ -17,7 +17,7 @@ import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as HaiError from "./HaiError.js"
 
@@ -153,11 +153,27 @@ export const layerKeyValueStore: Layer.Layer<SessionStore, never, KeyValueStore.
 )
 
 /**
+ * An in-memory store: plain maps, nothing serialised (the watcher writes its checkpoint every
+ * round, so the default should cost nothing).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const makeMemory: Effect.Effect<Service> = Effect.sync(() => {
+  const checkpoints = new Map<string, Checkpoint>()
+  const calls = new Map<string, CallState>()
+  return {
+    loadCheckpoint: (id) => Effect.sync(() => Option.fromNullable(checkpoints.get(id))),
+    saveCheckpoint: (id, checkpoint) => Effect.sync(() => void checkpoints.set(id, checkpoint)),
+    getCall: (id, key) => Effect.sync(() => Option.fromNullable(calls.get(`${id}/${key}`))),
+    setCall: (id, key, state) => Effect.sync(() => void calls.set(`${id}/${key}`, state))
+  }
+})
+
+/**
  * An in-memory store (the default when none is provided): survives a reconnect, not a restart.
  *
  * @since 0.1.0
  * @category Layers
  */
-export const layerMemory: Layer.Layer<SessionStore> = layerKeyValueStore.pipe(
-  Layer.provide(KeyValueStore.layerMemory)
-)
+export const layerMemory: Layer.Layer<SessionStore> = Layer.effect(SessionStore, makeMemory)
