@@ -296,7 +296,7 @@ const echo = (call: SessionStore.PendingCall) => ({
 
 const toWireResult = (outcome: ToolOutcome) =>
   outcome._tag === "result"
-    ? { kind: "tool_result" as const, tool_req: echo(outcome.call), result: outcome.result as any }
+    ? { kind: "tool_result" as const, tool_req: echo(outcome.call), result: outcome.result }
     : { kind: "error_event" as const, error: outcome.error, origin: "client", tool_req: echo(outcome.call) }
 
 const toolResultsRetry = Schedule.exponential("500 millis", 2).pipe(
@@ -694,7 +694,8 @@ export const start: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.T
   Handle<A>,
   HaiError.HaiError,
   HaiAgents | Scope.Scope | Toolkit.Requirements<T>
-> = Effect.fn("Session.start")((request: StartRequest<any, any, any>) => startWatching(request, "terminal")) as any
+> // Effect.fn drops the signature's type parameters; the declared type above restores them.
+ = Effect.fn("Session.start")((request: StartRequest<any, any, any>) => startWatching(request, "terminal")) as any
 
 const startWatching = (request: StartRequest<any, any, any>, watchUntil: "settled" | "terminal") =>
   Effect.gen(function*() {
@@ -815,6 +816,7 @@ export const attach: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.
       state
     })
   }))
+  // Effect.fn drops the signature's type parameters; the declared type above restores them.
 }) as any
 
 /**
@@ -870,6 +872,7 @@ export const run: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.Too
       return result
     }))
   }
+  // Effect.fn drops the signature's type parameters; the declared type above restores them.
 ) as any
 
 /**

@@ -399,6 +399,7 @@ export const make = (options: Options = {}) =>
 const checkResponse = (op: Parameters<typeof validateResponse>[0], reply: Reply): ReadonlyArray<string> => {
   const declared = op.responses[String(reply.status)] !== undefined
   if (!declared && reply.status >= 400) {
+    // Replies are raw JSON bodies (the emulator works on the wire shape, not the SDK's types).
     const d = (reply.body as any)?.detail
     return typeof d === "string" || Array.isArray(d) ? [] : [`error ${reply.status} without a detail`]
   }
@@ -490,6 +491,7 @@ export const makeClient = (app: HttpApp.Default<never, HttpServerRequest.HttpSer
           if (!request.headers["content-type"]) {
             init.headers = { ...request.headers, "content-type": body.contentType }
           }
+          // A raw body is whatever the caller handed to the platform; fetch accepts the same kinds.
         } else if (body._tag === "Raw") init.body = body.body as any
         else if (body._tag === "FormData") init.body = body.formData
       }

@@ -107,7 +107,7 @@ const parseJson = (text: string): Option.Option<unknown> => {
 const detailOf = (text: string): unknown => {
   const json = parseJson(text)
   if (Option.isNone(json)) return text.length > 0 ? excerpt(text) : undefined
-  const body = json.value as any
+  const body = json.value
   return body !== null && typeof body === "object" && "detail" in body ? body.detail : body
 }
 

@@ -14,6 +14,7 @@ interface RuntimeInfo {
 }
 
 const detectRuntime = (): RuntimeInfo => {
+  // Probing globals that only some runtimes define (Bun, Deno, EdgeRuntime, process): untyped on purpose.
   const g = globalThis as any
   if (typeof g.Bun !== "undefined") return { runtime: "bun", version: String(g.Bun.version ?? "unknown") }
   if (typeof g.Deno !== "undefined") return { runtime: "deno", version: String(g.Deno.version?.deno ?? "unknown") }

@@ -408,6 +408,7 @@ export const make = (deps: { readonly nextId: () => string }) =>
               schedule_id: row.value.id,
               status: ok ? "created" : created.status === 429 ? "skipped_quota" : "error",
               scheduled_for: iso(now),
+              // the create reply is a raw JSON body
               session_id: ok ? (created.body as any).id : null,
               error: ok ? null : String((created.body as any)?.detail ?? created.status),
               triggered_manually: true,

@@ -1,3 +1,10 @@
+/**
+ * Request validation against the spec with ajv. It works on raw JSON and on the spec's own JSON
+ * Schema objects, whose shapes are not typed: the \`as any\` casts below read ajv error params and
+ * spec keywords.
+ *
+ * @internal
+ */
 import Ajv2020Module from "ajv/dist/2020.js"
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js"
 import type { Operation, Parameter } from "./spec.js"
@@ -12,6 +19,7 @@ export interface ValidationIssue {
   readonly ctx?: Record<string, unknown>
 }
 
+// ajv ships CommonJS: its default export sits one level down under ESM interop, typed loosely.
 const Ajv2020: any = (Ajv2020Module as any).default ?? Ajv2020Module
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
