@@ -1,4 +1,5 @@
 import * as Emulator from "@hai-effect/emulator/Emulator"
+import * as Faults from "@hai-effect/emulator/Faults"
 import * as Scenario from "@hai-effect/emulator/Scenario"
 import { Effect, Fiber, Option, Schema, TestClock } from "effect"
 import type { Duration } from "effect"
@@ -97,17 +98,8 @@ export const advance = (total: number, stepMillis: number) =>
     for (let t = 0; t < total; t += stepMillis) yield* TestClock.adjust(`${stepMillis} millis`)
   })
 
-/** A seeded PRNG (mulberry32), for reproducible choices in tests. */
-export const seeded = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A seeded PRNG, for reproducible choices in tests: the emulator's own. */
+export const seeded = (seed: number) => Faults.prng(seed)
 
 /** The emulator's snapshot of the session a run made, found by its unique task message. */
 export const sessionsForTask = (task: string) =>
