@@ -19,6 +19,7 @@ const benchmarks: ReadonlyArray<{ readonly name: string; readonly args: Readonly
   { name: "bundle-size", args: [] },
   { name: "get-vs-fetch", args: quick ? ["500", "3", "100"] : ["2000", "5", "200"] },
   { name: "requests-per-session", args: quick ? ["20"] : ["40"] },
+  { name: "webhook-savings", args: quick ? ["10", "20", "5"] : ["20", "30", "5"] },
   {
     name: "emulator-longpoll",
     args: quick
