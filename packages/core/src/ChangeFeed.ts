@@ -22,6 +22,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { HaiAgents } from "./HaiAgents.js"
 import type * as HaiError from "./HaiError.js"
@@ -134,7 +135,13 @@ const endsWithSettlement = (events: ReadonlyArray<IndexedEvent>, status: string)
   return last.type === "AgentCompletionEvent" || last.type === "AgentErrorEvent"
 }
 
-interface State {
+/**
+ * Where a feed stands between rounds.
+ *
+ * @since 0.1.0
+ * @category Internals
+ */
+export interface State {
   readonly cursor: number
   readonly status: Wire.TrajectoryStatus | undefined
   /** Cursor at the last drain, so a session that stays idle is not drained every round. */
@@ -151,7 +158,31 @@ export const rounds = (
   sessionId: string,
   options?: Options
 ): Stream.Stream<Round, HaiError.HaiError, HaiAgents> =>
-  Stream.unwrapScoped(Effect.gen(function*() {
+  Stream.unwrapScoped(
+    Effect.map(stepper(sessionId, options), ({ initial, step }) => Stream.paginateEffect(initial, step))
+  )
+
+/**
+ * The feed as a state machine, one round per `step`: what {@link rounds} streams, for loops that
+ * want no Stream machinery (the session watcher runs one per session).
+ *
+ * @since 0.1.0
+ * @category Internals
+ */
+export interface Stepper {
+  readonly initial: State
+  readonly step: (state: State) => Effect.Effect<readonly [Round, Option.Option<State>], HaiError.HaiError>
+}
+
+/**
+ * @since 0.1.0
+ * @category Internals
+ */
+export const stepper = (
+  sessionId: string,
+  options?: Options
+): Effect.Effect<Stepper, never, HaiAgents | Scope.Scope> =>
+  Effect.gen(function*() {
     const hai = yield* HaiAgents
     const signals = options?.wakeOn === "signals"
       ? yield* Effect.serviceOption(SessionSignals.SessionSignals)
@@ -245,11 +276,9 @@ export const rounds = (
         return [round, done ? Option.none<State>() : Option.some<State>({ cursor, status, drainedAt })] as const
       })
 
-    return Stream.paginateEffect<State, Round, HaiError.HaiError, never>(
-      { cursor: options?.fromIndex ?? 0, status: undefined, drainedAt: -1 },
-      step
-    )
-  }))
+    const initial: State = { cursor: options?.fromIndex ?? 0, status: undefined, drainedAt: -1 }
+    return { initial, step }
+  })
 
 /**
  * The feed as indexed events.

@@ -37,11 +37,11 @@
  */
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Ref from "effect/Ref"
@@ -379,6 +379,8 @@ interface HandleOptions<A> {
   readonly watch: Omit<ChangeFeed.Options, "fromIndex" | "until"> | undefined
   /** `"settled"` for one-shot runs (no long-poll left open after the answer), else `"terminal"`. */
   readonly watchUntil: "settled" | "terminal"
+  /** Called with each event in order, before turn waits see the round. */
+  readonly onEvent?: ((event: ChangeFeed.IndexedEvent) => Effect.Effect<void>) | undefined
   readonly pending: ReadonlyArray<SessionStore.PendingCall>
   readonly state: SubscriptionRef.SubscriptionRef<Snapshot>
 }
@@ -400,6 +402,32 @@ const makeHandle = <A>(
     }
     // -1: the first wait resolves on any settled state, even one reached before this handle existed.
     const turnStart = yield* Ref.make(-1)
+
+    // Turn waits are Deferreds completed by the watcher's updates, not Stream subscriptions.
+    const waiters = new Set<{ readonly test: (s: Snapshot) => boolean; readonly done: Deferred.Deferred<Snapshot> }>()
+    const publish = (update: (s: Snapshot) => Snapshot) =>
+      Effect.flatMap(
+        SubscriptionRef.updateAndGet(state, update),
+        (next) =>
+          Effect.forEach(waiters, (waiter) =>
+            waiter.test(next)
+              ? Effect.zipRight(
+                Effect.sync(() => waiters.delete(waiter)),
+                Deferred.succeed(waiter.done, next)
+              )
+              : Effect.void, { discard: true })
+      )
+    const waitFor = (test: (s: Snapshot) => boolean): Effect.Effect<Snapshot> =>
+      Effect.flatMap(Deferred.make<Snapshot>(), (done) => {
+        const waiter = { test, done }
+        waiters.add(waiter)
+        return Effect.flatMap(
+          SubscriptionRef.get(state),
+          (now) => test(now) ? Effect.succeed(now) : Deferred.await(done)
+        ).pipe(
+          Effect.ensuring(Effect.sync(() => waiters.delete(waiter)))
+        )
+      })
     const hardDeadlineHit = yield* Ref.make(false)
 
     const runTools = (toolkit: Toolkit.Any) =>
@@ -462,7 +490,8 @@ const makeHandle = <A>(
         // The checkpoint (with the pending calls) is saved before consumers see the round, so a
         // restart never delivers an event twice; the calls themselves are guarded by the ledger.
         yield* store.saveCheckpoint(id, { cursor: round.nextIndex, pending: live.pending })
-        yield* SubscriptionRef.update(state, (s) => ({
+        if (options.onEvent) { for (const item of round.events) yield* options.onEvent(item) }
+        yield* publish((s) => ({
           ...s,
           count: round.nextIndex,
           status: round.status,
@@ -473,14 +502,20 @@ const makeHandle = <A>(
         }
       })
 
-    const watcher = ChangeFeed.rounds(id, {
+    // A plain loop over the feed's steps: one watcher per session, so no Stream machinery here.
+    const feed = yield* ChangeFeed.stepper(id, {
       ...options.watch,
       fromIndex: options.fromIndex,
       until: options.watchUntil
-    }).pipe(
-      Stream.runForEach(onRound),
-      Effect.catchAll((failure) => SubscriptionRef.update(state, (s) => ({ ...s, failure: Option.some(failure) }))),
-      Effect.ensuring(SubscriptionRef.update(state, (s) => ({ ...s, watching: false })))
+    })
+    const loop = (at: ChangeFeed.State): Effect.Effect<void, HaiError.HaiError | HaiError.PersistenceError, any> =>
+      Effect.flatMap(
+        feed.step(at),
+        ([round, next]) => Effect.zipRight(onRound(round), Option.isSome(next) ? loop(next.value) : Effect.void)
+      )
+    const watcher = loop(feed.initial).pipe(
+      Effect.catchAll((failure) => publish((s) => ({ ...s, failure: Option.some(failure) }))),
+      Effect.ensuring(publish((s) => ({ ...s, watching: false })))
     )
     yield* Effect.forkScoped(watcher)
 
@@ -585,11 +620,7 @@ const makeHandle = <A>(
             )
           )
         }
-        const settled = state.changes.pipe(
-          Stream.filter(settledSince(start)),
-          Stream.runHead,
-          Effect.map(Option.getOrThrow)
-        )
+        const settled = waitFor(settledSince(start))
         const snapshot = wait?.timeout === undefined ? yield* settled : yield* settled.pipe(
           Effect.timeoutFail({
             duration: wait.timeout,
@@ -697,7 +728,11 @@ export const start: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.T
 > // Effect.fn drops the signature's type parameters; the declared type above restores them.
  = Effect.fn("Session.start")((request: StartRequest<any, any, any>) => startWatching(request, "terminal")) as any
 
-const startWatching = (request: StartRequest<any, any, any>, watchUntil: "settled" | "terminal") =>
+const startWatching = (
+  request: StartRequest<any, any, any>,
+  watchUntil: "settled" | "terminal",
+  onEvent?: ((event: ChangeFeed.IndexedEvent) => Effect.Effect<void>) | undefined
+) =>
   Effect.gen(function*() {
     const hai = yield* HaiAgents
     const body = yield* toWireRequest(request)
@@ -737,6 +772,7 @@ const startWatching = (request: StartRequest<any, any, any>, watchUntil: "settle
       toolConcurrency: request.toolConcurrency ?? 4,
       watch: request.watch,
       watchUntil,
+      onEvent,
       pending: [],
       state
     }))
@@ -852,24 +888,10 @@ export const run: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.Too
 ) => Effect.Effect<Result<A>, HaiError.SessionError, HaiAgents | Toolkit.Requirements<T>> = Effect.fn("Session.run")(
   function*<A, I, T extends Toolkit.Any>(request: RunRequest<A, I, T>) {
     return yield* Effect.scoped(Effect.gen(function*() {
-      const handle: Handle<A> = yield* startWatching(request, "settled")
+      // onEvent runs inside the watcher, in order, before the turn can settle: nothing is missed.
+      const handle: Handle<A> = yield* startWatching(request, "settled", request.onEvent)
       yield* Effect.annotateCurrentSpan("hai.session_id", handle.id)
-      if (!request.onEvent) return yield* handle.awaitSettled(request)
-      const onEvent = request.onEvent
-      const delivered = yield* SubscriptionRef.make(-1)
-      const consumer = yield* Effect.forkScoped(
-        Stream.runForEach(
-          handle.events,
-          (event) => Effect.zipRight(onEvent(event), SubscriptionRef.set(delivered, event.index))
-        ).pipe(Effect.ignore)
-      )
-      const result = yield* handle.awaitSettled(request)
-      // The consumer may lag behind the watcher: let it see every event of the result first.
-      yield* Effect.raceFirst(
-        delivered.changes.pipe(Stream.takeUntil((index) => index >= result.nextIndex - 1), Stream.runDrain),
-        Fiber.await(consumer)
-      )
-      return result
+      return yield* handle.awaitSettled(request)
     }))
   }
   // Effect.fn drops the signature's type parameters; the declared type above restores them.
