@@ -6,6 +6,7 @@
  * @since 0.1.0
  * @internal
  */
+import * as Headers from "@effect/platform/Headers"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -16,7 +17,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -192,6 +193,13 @@ export const makeRunner = (client: HttpClient.HttpClient, config: TransportConfi
   const timeoutMillis = Duration.toMillis(config.timeout)
   const marginMillis = Duration.toMillis(config.longPollMargin)
   const schedule = RetryPolicy.honourRetryAfter(config.retrySchedule)
+  // Built once: every request carries the same identity, key and accept headers. `authorization`
+  // is among the header names the platform redacts in spans and logs.
+  const baseHeaders = Headers.fromInput({
+    ...config.headers,
+    authorization: `Bearer ${Redacted.value(config.apiKey)}`,
+    accept: "application/json"
+  })
 
   return (endpoint, pathParams, params, body) =>
     Effect.gen(function*() {
@@ -202,11 +210,7 @@ export const makeRunner = (client: HttpClient.HttpClient, config: TransportConfi
         appendQuery(url, query as Record<string, unknown>)
       }
       const info = { method: endpoint.method, url: url.toString() }
-      let request = HttpClientRequest.make(endpoint.method)(url).pipe(
-        HttpClientRequest.setHeaders(config.headers),
-        HttpClientRequest.bearerToken(config.apiKey),
-        HttpClientRequest.acceptJson
-      )
+      let request = HttpClientRequest.make(endpoint.method)(url, { headers: baseHeaders })
       if (endpoint.body && (body !== undefined || endpoint.bodyRequired)) {
         const encoded = yield* normalize(endpoint.name, endpoint.body, body)
         const json = JSON.stringify(encoded)
