@@ -38,7 +38,7 @@ const program = Effect.gen(function*() {
     yield* Effect.forkScoped(session.events.pipe(
       // state changes and messages only, to keep it short
       Stream.filter(({ event }) =>
-        !["AgentEvent", "MetricsUpdateEvent"].includes(event.type)
+        !["AgentEvent", "MetricsUpdateEvent"].includes(String(event.type))
         || describeEvent({ event, index: 0 }).includes("message")
       ),
       Stream.runForEach((e) => Console.log(describeEvent(e)))

@@ -326,15 +326,26 @@ export const knownEventTypes: ReadonlyArray<string> = ${JSON.stringify(knownEven
 export const knownAgentEventKinds: ReadonlyArray<string> = ${JSON.stringify(knownAgentEventKinds)}
 
 /**
- * An event type this version of the SDK does not know.
+ * An event type this version of the SDK does not know: a string at run time, typed as a branded
+ * \`String\` so that \`event.type === "LiveViewUrlEvent"\` narrows to that event alone (a branded
+ * \`string\` stays comparable to every literal and would not be excluded). Read it with
+ * \`String(event.type)\`.
  *
+ * @since 0.1.0
+ * @category Models
+ */
+// eslint-disable-next-line @typescript-eslint/no-wrapper-object-types -- a branded String, not string, is what lets narrowing exclude it
+export interface UnknownEventTypeName extends String {
+  readonly "@hai-effect/core/UnknownEventType": unique symbol
+}
+
+/**
  * @since 0.1.0
  * @category Schemas
  */
-export const UnknownEventType = Schema.String.pipe(
-  Schema.filter((type) => !knownEventTypes.includes(type), { identifier: "UnknownEventTypeFilter" }),
-  Schema.brand("@hai-effect/core/UnknownEventType")
-)
+export const UnknownEventType: Schema.Schema<UnknownEventTypeName, string> = Schema.String.pipe(
+  Schema.filter((type) => !knownEventTypes.includes(type), { identifier: "UnknownEventTypeFilter" })
+) as any // the value stays a string; only its static type is the branded String above
 
 /**
  * A session event whose \`type\` this SDK does not know (the server's generic \`TrajectoryEvent\`).
@@ -361,15 +372,24 @@ export const EventEnvelope = Schema.Struct(
 )
 
 /**
- * An agent event payload \`kind\` this SDK does not know.
+ * An agent event payload \`kind\` this SDK does not know, typed like {@link UnknownEventTypeName}
+ * so that narrowing on a known \`kind\` excludes it.
  *
+ * @since 0.1.0
+ * @category Models
+ */
+// eslint-disable-next-line @typescript-eslint/no-wrapper-object-types -- a branded String, not string, is what lets narrowing exclude it
+export interface UnknownAgentEventKindName extends String {
+  readonly "@hai-effect/core/UnknownAgentEventKind": unique symbol
+}
+
+/**
  * @since 0.1.0
  * @category Schemas
  */
-export const UnknownAgentEventKind = Schema.String.pipe(
-  Schema.filter((kind) => !knownAgentEventKinds.includes(kind), { identifier: "UnknownAgentEventKindFilter" }),
-  Schema.brand("@hai-effect/core/UnknownAgentEventKind")
-)
+export const UnknownAgentEventKind: Schema.Schema<UnknownAgentEventKindName, string> = Schema.String.pipe(
+  Schema.filter((kind) => !knownAgentEventKinds.includes(kind), { identifier: "UnknownAgentEventKindFilter" })
+) as any // the value stays a string; only its static type is the branded String above
 
 /**
  * An agent event payload whose \`kind\` this SDK does not know; its other fields are kept.

@@ -185,7 +185,7 @@ export const answer = (value: unknown): string =>
  * @since 0.1.0
  * @category Formatting
  */
-export const describeEvent = (event: { readonly type: string; readonly data?: unknown }): string => {
+export const describeEvent = (event: { readonly type: unknown; readonly data?: unknown }): string => {
   const data = (event.data ?? {}) as Record<string, unknown>
   const kind = typeof data.kind === "string" ? data.kind : undefined
   const text = [
@@ -202,7 +202,7 @@ export const describeEvent = (event: { readonly type: string; readonly data?: un
   ].find(
     (v) => typeof v === "string" && v.length > 0
   ) as string | undefined
-  const head = kind ? `${event.type}/${kind}` : event.type
+  const head = kind ? `${String(event.type)}/${kind}` : String(event.type)
   return text ? `${head}: ${truncate(text, 160)}` : head
 }
 

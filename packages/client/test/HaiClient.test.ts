@@ -68,7 +68,7 @@ describe("HaiClient", () => {
       agent,
       messages: "What is the top story on Hacker News?",
       answer: Story,
-      onEvent: ({ event }) => void seen.push(event.type)
+      onEvent: ({ event }) => void seen.push(String(event.type))
     }, { timeout: "30 seconds" })
     expect(result.status).toBe("idle")
     expect(result.answer).toEqual({ title: "Top story", points: 412 })
@@ -183,7 +183,7 @@ describe("HaiClient", () => {
     const types: Array<string> = []
     for await (const { event, index } of session.changes({ fromIndex: 0 })) {
       expect(typeof index).toBe("number")
-      types.push(event.type)
+      types.push(String(event.type))
     }
     expect(types[0]).toBe("RequestStartEvent")
     expect(types).toContain("AgentStartedEvent")

@@ -335,7 +335,7 @@ const describeEvent = (item: ChangeFeed.IndexedEvent): string => {
   const text = [data?.text, data?.content, data?.message, data?.status, data?.live_view_url].find((v) =>
     typeof v === "string"
   ) as string | undefined
-  const head = kind ? `${item.event.type}/${kind}` : item.event.type
+  const head = kind ? `${String(item.event.type)}/${kind}` : String(item.event.type)
   return text ? `${head}: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}` : head
 }
 
