@@ -11,17 +11,17 @@ const clip = (text: string, max = 100) => {
 const describeAgentEvent = (data: Wire.AgentEvent["data"]): string => {
   switch (data.kind) {
     case "policy_event":
-      return `thinks: ${clip((data as Wire.PolicyEvent).content ?? "")}`
+      return `thinks: ${clip(data.content ?? "")}`
     case "observation_event":
-      return `observes: ${clip((data as Wire.ObservationEvent).text ?? "(screenshot)")}`
+      return `observes: ${clip(data.text ?? "(screenshot)")}`
     case "answer_event":
-      return `answers: ${clip(JSON.stringify((data as Wire.AnswerEvent).answer))}`
+      return `answers: ${clip(JSON.stringify(data.answer))}`
     case "tool_result":
-      return `tool result: ${clip(JSON.stringify((data as Wire.ToolResultEvent).result))}`
+      return `tool result: ${clip(JSON.stringify(data.result))}`
     case "error_event":
-      return `error: ${clip((data as Wire.ErrorEvent).error)}`
+      return `error: ${clip(data.error)}`
     case "message_event":
-      return `message from ${(data as Wire.MessageEvent).caller_id}`
+      return `message from ${data.caller_id}`
     default:
       return String(data.kind)
   }
@@ -34,22 +34,22 @@ export const describeEvent = ({ event, index }: ChangeFeed.IndexedEvent): string
     case "AgentStartedEvent":
       return `${head} agent started`
     case "LiveViewUrlEvent":
-      return `${head} live view: ${(event as Wire.LiveViewUrlEvent).data.live_view_url}`
+      return `${head} live view: ${event.data.live_view_url}`
     case "AgentEvent":
-      return `${head} ${describeAgentEvent((event as Wire.AgentEvent).data)}`
+      return `${head} ${describeAgentEvent(event.data)}`
     case "ActiveStateChangeEvent": {
-      const data = (event as Wire.ActiveStateChangeEvent).data
+      const data = event.data
       const calls = (data.pending_tool_calls ?? []).map((c) => c.tool_name).join(", ")
       return `${head} state: ${data.state}${calls ? ` (tools: ${calls})` : ""}`
     }
     case "AgentRunStatusChangeEvent":
-      return `${head} run status: ${(event as Wire.AgentRunStatusChangeEvent).data.status}`
+      return `${head} run status: ${event.data.status}`
     case "MetricsUpdateEvent":
       return `${head} metrics updated`
     case "AgentCompletionEvent":
-      return `${head} completed (${(event as Wire.AgentCompletionEvent).data.reason})`
+      return `${head} completed (${event.data.reason})`
     case "AgentErrorEvent":
-      return `${head} agent error: ${clip((event as Wire.AgentErrorEvent).data.error)}`
+      return `${head} agent error: ${clip(event.data.error)}`
     default:
       return `${head} ${String(event.type)}`
   }
