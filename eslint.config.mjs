@@ -3,7 +3,15 @@ import tseslint from "typescript-eslint"
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/dist/**", "**/build/**", "**/*.md", "bench/results/**", "spec/**"]
+    ignores: [
+      "**/node_modules/**",
+      "**/dist/**",
+      "**/build/**",
+      "**/*.md",
+      "bench/results/**",
+      "bench/.compiled/**",
+      "spec/**"
+    ]
   },
   ...tseslint.configs.recommended,
   ...effectEslint.configs.dprint,

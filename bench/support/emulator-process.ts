@@ -3,6 +3,7 @@
  * returns its URL.
  */
 import { spawn } from "node:child_process"
+import { existsSync } from "node:fs"
 import * as Path from "node:path"
 
 export interface EmulatorProcess {
@@ -12,7 +13,13 @@ export interface EmulatorProcess {
   readonly stop: () => void
 }
 
-const root = Path.join(import.meta.dirname, "../..")
+// Found by walking up rather than from this file's place: benchmarks may run as a compiled bundle
+// written elsewhere under the repository (see `bench/support/compiled.ts`).
+const findRoot = (from: string): string =>
+  existsSync(Path.join(from, "pnpm-workspace.yaml")) || Path.dirname(from) === from
+    ? from
+    : findRoot(Path.dirname(from))
+const root = findRoot(import.meta.dirname)
 
 /**
  * `script`: the emulator CLI by default; `bench/support/emulator-child.ts` for the benchmarks'
@@ -27,6 +34,8 @@ export const startEmulator = (
       process.execPath,
       [
         ...(options.nodeArgs ?? []),
+        // e.g. EMULATOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the emulator side.
+        ...(process.env.EMULATOR_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? []),
         "--import",
         "tsx",
         options.script ?? Path.join(root, "packages/emulator/src/bin/emulator.ts"),
@@ -70,7 +79,7 @@ export const rssOf = async (pid: number): Promise<number> => {
   return kb / 1024
 }
 
-export const childScript = Path.join(import.meta.dirname, "emulator-child.ts")
+export const childScript = Path.join(root, "bench/support/emulator-child.ts")
 
 export const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
