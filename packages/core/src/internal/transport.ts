@@ -11,20 +11,24 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as UrlParams from "@effect/platform/UrlParams"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as HaiError from "../HaiError.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as Wire from "../Wire.js"
+import * as Deadline from "./deadline.js"
 import type { Endpoint, Paginator, Runner } from "./endpoints.js"
+import * as Retrying from "./retrying.js"
 
 /** What the transport needs to know; resolved once when the client is built. */
 export interface TransportConfig {
@@ -69,12 +73,45 @@ export const appendQuery = (url: URL, query: Readonly<Record<string, unknown>>):
   }
 }
 
-/** Checks the caller's input against the schema, fills discriminators and defaults, and encodes. */
-const normalize = (operation: string, schema: Schema.Schema<any, any>, input: unknown) =>
-  Schema.decodeUnknown(schema)(input).pipe(
-    Effect.flatMap(Schema.encode(schema)),
-    Effect.mapError((error) => new HaiError.InvalidRequest({ operation, ...firstIssue(error) }))
-  )
+// One decoder and one encoder per schema, made on first use.
+const decoders = new WeakMap<Schema.Schema<any, any>, (u: unknown) => Either.Either<unknown, ParseResult.ParseError>>()
+const encoders = new WeakMap<Schema.Schema<any, any>, (u: unknown) => Either.Either<unknown, ParseResult.ParseError>>()
+const decoderOf = (schema: Schema.Schema<any, any>) => {
+  let decode = decoders.get(schema)
+  if (decode === undefined) decoders.set(schema, decode = Schema.decodeUnknownEither(schema))
+  return decode
+}
+const encoderOf = (schema: Schema.Schema<any, any>) => {
+  let encode = encoders.get(schema)
+  if (encode === undefined) encoders.set(schema, encode = Schema.encodeEither(schema))
+  return encode
+}
+
+/** The same rule as {@link appendQuery}, as the platform's `UrlParams`. */
+const queryParams = (query: Readonly<Record<string, unknown>>): UrlParams.UrlParams => {
+  const params: Array<[string, string]> = []
+  for (const key in query) {
+    const value = query[key]
+    if (value === undefined || value === null) continue
+    if (Array.isArray(value)) { for (const item of value) params.push([key, String(item)]) }
+    else params.push([key, String(value)])
+  }
+  return params
+}
+
+/**
+ * Checks the caller's input against the schema, fills discriminators and defaults, and encodes.
+ * Synchronous: the wire schemas have no asynchronous parts, and this runs on every request.
+ */
+const normalize = (
+  operation: string,
+  schema: Schema.Schema<any, any>,
+  input: unknown
+): Either.Either<unknown, HaiError.InvalidRequest> => {
+  const decoded = decoderOf(schema)(input)
+  const encoded = Either.isRight(decoded) ? encoderOf(schema)(decoded.right) : decoded
+  return Either.mapLeft(encoded, (error) => new HaiError.InvalidRequest({ operation, ...firstIssue(error) }))
+}
 
 /** Reads the delay the server asked for, in milliseconds from now. */
 export const retryAfterMillis = (headers: Readonly<Record<string, string>>, now: number): number | undefined => {
@@ -148,44 +185,59 @@ const errorFor = (
 
 const decodeBody = (
   endpoint: Endpoint,
-  response: HttpClientResponse.HttpClientResponse,
+  status: number,
   text: string,
-  info: { readonly method: string; readonly url: string }
+  info: () => RequestInfo
 ): Effect.Effect<unknown, HaiError.HaiError> => {
   if (endpoint.decode === "void") return Effect.void
-  if (endpoint.decode === "option" && (response.status === 204 || text.length === 0)) {
+  if (endpoint.decode === "option" && (status === 204 || text.length === 0)) {
     return Effect.succeed(Option.none())
   }
   const json = parseJson(text)
   if (Option.isNone(json)) {
     return Effect.fail(
+      new HaiError.DecodeError({ ...info(), status, path: "", issue: "the body is not JSON", excerpt: excerpt(text) })
+    )
+  }
+  let decoded: Either.Either<unknown, ParseResult.ParseError>
+  try {
+    decoded = decoderOf(endpoint.response!)(json.value)
+  } catch (defect) {
+    // Schema's formatter can throw on hostile values (e.g. `{"toString": null}` as a tag): still a bad body.
+    return Effect.fail(
       new HaiError.DecodeError({
-        ...info,
-        status: response.status,
+        ...info(),
+        status,
         path: "",
-        issue: "the body is not JSON",
+        issue: `the body could not be decoded (${defect instanceof Error ? defect.message : String(defect)})`,
         excerpt: excerpt(text)
       })
     )
   }
-  return Schema.decodeUnknown(endpoint.response!)(json.value).pipe(
-    Effect.map((value) => endpoint.decode === "option" ? Option.some(value) : value),
-    Effect.mapError((error) =>
-      new HaiError.DecodeError({ ...info, status: response.status, ...firstIssue(error), excerpt: excerpt(text) })
-    ),
-    // Schema's formatter can throw on hostile values (e.g. `{"toString": null}` as a tag): still a bad body.
-    Effect.catchAllDefect((defect) =>
-      Effect.fail(
-        new HaiError.DecodeError({
-          ...info,
-          status: response.status,
-          path: "",
-          issue: `the body could not be decoded (${defect instanceof Error ? defect.message : String(defect)})`,
-          excerpt: excerpt(text)
-        })
-      )
-    )
-  )
+  if (Either.isRight(decoded)) {
+    return Effect.succeed(endpoint.decode === "option" ? Option.some(decoded.right) : decoded.right)
+  }
+  let issue: { readonly path: string; readonly issue: string }
+  try {
+    issue = firstIssue(decoded.left)
+  } catch (defect) {
+    issue = {
+      path: "",
+      issue: `the body could not be decoded (${defect instanceof Error ? defect.message : String(defect)})`
+    }
+  }
+  return Effect.fail(new HaiError.DecodeError({ ...info(), status, ...issue, excerpt: excerpt(text) }))
+}
+
+interface Exchange {
+  readonly response: HttpClientResponse.HttpClientResponse
+  readonly text: string
+  readonly bytes: Uint8Array | undefined
+}
+
+interface RequestInfo {
+  readonly method: string
+  readonly url: string
 }
 
 /** Builds the runner every generated method calls. */
@@ -193,6 +245,9 @@ export const makeRunner = (client: HttpClient.HttpClient, config: TransportConfi
   const timeoutMillis = Duration.toMillis(config.timeout)
   const marginMillis = Duration.toMillis(config.longPollMargin)
   const schedule = RetryPolicy.honourRetryAfter(config.retrySchedule)
+  const deadlined = Deadline.make(client)
+  // The base URL's path prefix, without its trailing slashes, to which the API paths are added.
+  const prefix = `${config.baseUrl.origin}${config.baseUrl.pathname.replace(/\/+$/, "")}`
   // Built once: every request carries the same identity, key and accept headers. `authorization`
   // is among the header names the platform redacts in spans and logs.
   const baseHeaders = Headers.fromInput({
@@ -200,23 +255,43 @@ export const makeRunner = (client: HttpClient.HttpClient, config: TransportConfi
     authorization: `Bearer ${Redacted.value(config.apiKey)}`,
     accept: "application/json"
   })
+  // One request value per endpoint (method and headers); a call only sets its URL and query.
+  const templates = new Map<Endpoint, HttpClientRequest.HttpClientRequest>()
+  const templateOf = (endpoint: Endpoint) => {
+    let template = templates.get(endpoint)
+    if (template === undefined) {
+      template = HttpClientRequest.make(endpoint.method)("", { headers: baseHeaders })
+      templates.set(endpoint, template)
+    }
+    return template
+  }
 
   return (endpoint, pathParams, params, body) =>
-    Effect.gen(function*() {
+    Effect.suspend(() => {
       const { idempotencyKey: givenKey, ...queryInput } = (params ?? {}) as Record<string, unknown>
-      const url = joinUrl(config.baseUrl, fillPath(endpoint, pathParams))
+      const url = prefix + fillPath(endpoint, pathParams)
+      let urlParams = UrlParams.empty
       if (endpoint.query) {
-        const query = yield* normalize(endpoint.name, endpoint.query, queryInput)
-        appendQuery(url, query as Record<string, unknown>)
+        const query = normalize(endpoint.name, endpoint.query, queryInput)
+        if (Either.isLeft(query)) return Effect.fail(query.left)
+        urlParams = queryParams(query.right as Record<string, unknown>)
       }
-      const info = { method: endpoint.method, url: url.toString() }
-      let request = HttpClientRequest.make(endpoint.method)(url, { headers: baseHeaders })
+      // Only errors need the full URL: build it then.
+      const info = (): RequestInfo => ({
+        method: endpoint.method,
+        url: urlParams.length > 0 ? `${url}?${UrlParams.toString(urlParams)}` : url
+      })
+      let request = HttpClientRequest.setUrlParams(HttpClientRequest.setUrl(templateOf(endpoint), url), urlParams)
       if (endpoint.body && (body !== undefined || endpoint.bodyRequired)) {
-        const encoded = yield* normalize(endpoint.name, endpoint.body, body)
-        const json = JSON.stringify(encoded)
-        const size = new TextEncoder().encode(json).byteLength
-        if (size > config.maxBodyBytes) {
-          return yield* Effect.fail(new HaiError.RequestTooLarge({ ...info, size, limit: config.maxBodyBytes }))
+        const encoded = normalize(endpoint.name, endpoint.body, body)
+        if (Either.isLeft(encoded)) return Effect.fail(encoded.left)
+        const json = JSON.stringify(encoded.right)
+        // A UTF-16 unit is at most 3 bytes of UTF-8: encode only when the limit could be near.
+        if (json.length * 3 > config.maxBodyBytes) {
+          const size = new TextEncoder().encode(json).byteLength
+          if (size > config.maxBodyBytes) {
+            return Effect.fail(new HaiError.RequestTooLarge({ ...info(), size, limit: config.maxBodyBytes }))
+          }
         }
         request = HttpClientRequest.bodyText(request, json, "application/json")
       }
@@ -235,73 +310,66 @@ export const makeRunner = (client: HttpClient.HttpClient, config: TransportConfi
 
       const lost = (reason: string): HaiError.HaiError =>
         safeToRepeat
-          ? new HaiError.TransportError({ ...info, reason })
-          : new HaiError.OutcomeUnknown({ ...info, reason })
+          ? new HaiError.TransportError({ ...info(), reason })
+          : new HaiError.OutcomeUnknown({ ...info(), reason })
 
-      const attempt = client.execute(request).pipe(
-        Effect.flatMap((response) => {
-          const read: Effect.Effect<
-            { response: HttpClientResponse.HttpClientResponse; text: string; bytes: Uint8Array | undefined },
-            HttpClientError.ResponseError
-          > = endpoint.decode === "bytes" && response.status >= 200 && response.status < 300
-            ? Effect.map(response.arrayBuffer, (buffer) => ({ response, text: "", bytes: new Uint8Array(buffer) }))
-            : Effect.map(response.text, (text) => ({ response, text, bytes: undefined }))
-          return read
-        }),
-        Effect.timeoutFail({
-          duration: Duration.millis(budget),
-          onTimeout: () =>
-            safeToRepeat
-              ? new HaiError.TimeoutError({ ...info, timeoutMillis: budget })
-              : new HaiError.OutcomeUnknown({ ...info, reason: `no answer within ${budget} ms` })
-        }),
-        Effect.catchTags({
-          RequestError: (error) =>
-            Effect.fail(
-              error.reason !== "Transport"
-                ? new HaiError.TransportError({ ...info, reason: `${error.reason}: ${error.description ?? ""}` })
-                : lost(error.description ?? error.reason)
-            ),
-          ResponseError: (error) => Effect.fail(lost(error.description ?? error.reason))
-        }),
-        Effect.flatMap(({ bytes, response, text }) => {
-          if (endpoint.successStatus.includes(response.status)) {
-            return bytes !== undefined ? Effect.succeed(bytes) : decodeBody(endpoint, response, text, info)
+      const exchange = (client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope>) =>
+        Effect.flatMap(
+          client.execute(request),
+          (response): Effect.Effect<Exchange, HttpClientError.ResponseError, Scope.Scope> =>
+            endpoint.decode === "bytes" && response.status >= 200 && response.status < 300
+              ? Effect.map(response.arrayBuffer, (buffer) => ({ response, text: "", bytes: new Uint8Array(buffer) }))
+              : Effect.map(response.text, (text) => ({ response, text, bytes: undefined }))
+        )
+
+      const attempt = Effect.matchEffect(
+        deadlined(exchange, budget, () =>
+          safeToRepeat
+            ? new HaiError.TimeoutError({ ...info(), timeoutMillis: budget })
+            : new HaiError.OutcomeUnknown({ ...info(), reason: `no answer within ${budget} ms` })),
+        {
+          onFailure: (error): Effect.Effect<never, HaiError.HaiError> => {
+            switch (error._tag) {
+              case "RequestError":
+                return Effect.fail(
+                  error.reason !== "Transport"
+                    ? new HaiError.TransportError({ ...info(), reason: `${error.reason}: ${error.description ?? ""}` })
+                    : lost(error.description ?? error.reason)
+                )
+              case "ResponseError":
+                return Effect.fail(lost(error.description ?? error.reason))
+              default:
+                return Effect.fail(error)
+            }
+          },
+          onSuccess: ({ bytes, response, text }) => {
+            if (endpoint.successStatus.includes(response.status)) {
+              return bytes !== undefined ? Effect.succeed(bytes) : decodeBody(endpoint, response.status, text, info)
+            }
+            return Effect.flatMap(
+              Clock.currentTimeMillis,
+              (now) => Effect.fail(errorFor(response.status, text, response.headers, info(), now))
+            )
           }
-          return Effect.flatMap(
-            Clock.currentTimeMillis,
-            (now) => Effect.fail(errorFor(response.status, text, response.headers, info, now))
-          )
-        })
+        }
       )
 
-      // The schedule's driver is built on the first failure only: the happy path pays nothing for retries.
-      const retryable = (error: HaiError.HaiError) =>
-        RetryPolicy.isRetryable(error, { method: endpoint.method, idempotencyKey: safeToRepeat })
-      const retry = (first: HaiError.HaiError) =>
-        retryable(first)
-          ? Effect.flatMap(Schedule.driver(schedule), (driver) => {
-            const loop = (error: HaiError.HaiError): Effect.Effect<unknown, HaiError.HaiError> =>
-              retryable(error)
-                ? Effect.matchEffect(driver.next(error), {
-                  onFailure: () => Effect.fail(error),
-                  onSuccess: () => Effect.catchAll(attempt, loop)
-                })
-                : Effect.fail(error)
-            return loop(first)
-          })
-          : Effect.fail(first)
-      return yield* Effect.catchAll(attempt, retry)
-    }).pipe(
-      Effect.tap(() =>
-        pathParams.length > 0
-          ? Effect.annotateCurrentSpan(
-            Object.fromEntries(endpoint.pathParams.map((name, i) => [`hai.${name}`, String(pathParams[i])]))
-          )
-          : Effect.void
+      const retried = Retrying.retryWhen(
+        attempt,
+        schedule,
+        (error) => RetryPolicy.isRetryable(error, { method: endpoint.method, idempotencyKey: safeToRepeat })
       )
-    )
+      return pathParams.length === 0 ? retried : Effect.tap(retried, () => annotate(endpoint, pathParams))
+    })
 }
+
+// `hai.<param>` span attributes, e.g. `hai.id` for the session of a session operation.
+const annotate = (endpoint: Endpoint, values: ReadonlyArray<string | number>) =>
+  values.length === 1
+    ? Effect.annotateCurrentSpan(`hai.${endpoint.pathParams[0]}`, String(values[0]))
+    : Effect.annotateCurrentSpan(
+      Object.fromEntries(endpoint.pathParams.map((name, i) => [`hai.${name}`, String(values[i])]))
+    )
 
 /**
  * Builds the lazy page walker of the `...All` methods: the next page is fetched only when the
