@@ -664,7 +664,7 @@ const groupInterfaces = Object.values(groups).map(({ doc, group }) => {
     const call = `run(${opConst(op)}, [${pathArgs.join(", ")}], ${input.params ? "params" : "undefined"}, ${
       input.body ? "body" : "undefined"
     })`
-    const lines = [`    ${op.method}: Effect.fn("HaiAgents.${group}.${op.method}")((${args.join(", ")}) => ${call})`]
+    const lines = [`    ${op.method}: fn("HaiAgents.${group}.${op.method}")((${args.join(", ")}) => ${call})`]
     const pg = pagination[`${group}.${op.method}`]
     if (pg) {
       lines.push(
@@ -750,10 +750,26 @@ export type Paginator = (
   items: string
 ) => Stream.Stream<any, HaiError>
 
-/** Builds the resource groups over a runner. */
-export const makeResources = (run: Runner, paginate: Paginator): Resources => ({
+/** Wraps an operation: in a span of its own (\`Effect.fn\`), or as it is. */
+export type Spanned = (
+  name: string
+) => <Args extends Array<any>, A, E, R>(
+  body: (...args: Args) => Effect.Effect<A, E, R>
+) => (...args: Args) => Effect.Effect<A, E, R>
+
+const traced: Spanned = (name) => Effect.fn(name)
+const untraced: Spanned = () => (body) => body
+
+/**
+ * Builds the resource groups over a runner. \`spans: false\` leaves out each operation's own span
+ * (the HTTP request keeps the platform's), for loops that make thousands of calls.
+ */
+export const makeResources = (run: Runner, paginate: Paginator, spans = true): Resources => {
+  const fn = spans ? traced : untraced
+  return {
 ${groupInterfaces.map((g) => g.impl).join(",\n")}
-})
+  }
+}
 `
 
 // ---------------------------------------------------------------------------------------------

@@ -24,8 +24,9 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { HaiAgents } from "./HaiAgents.js"
+import { HaiAgents, unspannedOf } from "./HaiAgents.js"
 import type * as HaiError from "./HaiError.js"
+import * as Retrying from "./internal/retrying.js"
 import * as SessionSignals from "./SessionSignals.js"
 import type * as Wire from "./Wire.js"
 
@@ -183,7 +184,8 @@ export const stepper = (
   options?: Options
 ): Effect.Effect<Stepper, never, HaiAgents | Scope.Scope> =>
   Effect.gen(function*() {
-    const hai = yield* HaiAgents
+    // A span per poll would be a span per event: the feed runs inside its caller's span.
+    const hai = unspannedOf(yield* HaiAgents)
     const signals = options?.wakeOn === "signals"
       ? yield* Effect.serviceOption(SessionSignals.SessionSignals)
       : Option.none<SessionSignals.Service>()
@@ -202,7 +204,7 @@ export const stepper = (
     const limit = options?.limit
 
     const retrying = <A>(effect: Effect.Effect<A, HaiError.HaiError>) =>
-      Effect.retry(effect, { schedule: retrySchedule, while: transient })
+      Retrying.retryWhen(effect, retrySchedule, transient)
 
     const poll = (cursor: number, waitForSeconds: number) =>
       retrying(

@@ -150,15 +150,40 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       maxBodyBytes: options.maxBodyBytes ?? 10 * 1024 * 1024,
       headers: { ...runtimeHeaders(options.clientName), ...options.headers }
     })
-    return {
-      ...Endpoints.makeResources(run, Transport.makePaginator(run)),
+    const paginate = Transport.makePaginator(run)
+    const service: Service = {
+      ...Endpoints.makeResources(run, paginate),
       options: {
         baseUrl: baseUrl.toString(),
         environment: options.baseUrl !== undefined ? "custom" : options.environment ?? "eu",
         timeout
       }
     }
+    unspanned.set(service, Endpoints.makeResources(run, paginate, false))
+    return service
   })
+
+// Kept beside the service rather than in it, so that a service made by hand (a test double)
+// needs nothing more: it is used as it is.
+const unspanned = new WeakMap<Service, Endpoints.Resources>()
+
+/**
+ * The client's operations without a span of their own; each HTTP request keeps the platform's
+ * \`http.client\` span, inside the caller's. For loops that call an operation thousands of times:
+ * the session watcher long-polls through these, so a watched session is one span, not one per
+ * poll. A service not made by {@link make} is returned as it is.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { HaiAgents } from "@hai-effect/core"
+ *
+ * const poll = (id: string) =>
+ *   Effect.flatMap(HaiAgents.HaiAgents, (hai) => HaiAgents.unspannedOf(hai).sessions.status(id))
+ *
+ * @since 0.1.0
+ * @category Internals
+ */
+export const unspannedOf = (service: Service): Endpoints.Resources => unspanned.get(service) ?? service
 
 /**
  * A layer of the client from options.

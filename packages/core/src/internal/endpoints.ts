@@ -1546,231 +1546,236 @@ export type Paginator = (
   items: string
 ) => Stream.Stream<any, HaiError>
 
-/** Builds the resource groups over a runner. */
-export const makeResources = (run: Runner, paginate: Paginator): Resources => ({
-  sessions: {
-    create: Effect.fn("HaiAgents.sessions.create")((
-      body: typeof sessions_create.body.Encoded,
-      params?: IdempotencyOptions
-    ) => run(sessions_create, [], params, body)),
-    list: Effect.fn("HaiAgents.sessions.list")((params?: typeof sessions_list.query.Encoded) =>
-      run(sessions_list, [], params, undefined)
-    ),
-    listAll: (params) => paginate(sessions_list, [], params, "page", "items"),
-    quota: Effect.fn("HaiAgents.sessions.quota")(() => run(sessions_quota, [], undefined, undefined)),
-    get: Effect.fn("HaiAgents.sessions.get")((id: string) => run(sessions_get, [id], undefined, undefined)),
-    cancel: Effect.fn("HaiAgents.sessions.cancel")((id: string) => run(sessions_cancel, [id], undefined, undefined)),
-    status: Effect.fn("HaiAgents.sessions.status")((id: string) => run(sessions_status, [id], undefined, undefined)),
-    sendMessages: Effect.fn("HaiAgents.sessions.sendMessages")((
-      id: string,
-      body: typeof sessions_sendMessages.body.Encoded
-    ) => run(sessions_sendMessages, [id], undefined, body)),
-    sendToolResults: Effect.fn("HaiAgents.sessions.sendToolResults")((
-      id: string,
-      body: typeof sessions_sendToolResults.body.Encoded
-    ) => run(sessions_sendToolResults, [id], undefined, body)),
-    pause: Effect.fn("HaiAgents.sessions.pause")((id: string) => run(sessions_pause, [id], undefined, undefined)),
-    resume: Effect.fn("HaiAgents.sessions.resume")((id: string) => run(sessions_resume, [id], undefined, undefined)),
-    forceAnswer: Effect.fn("HaiAgents.sessions.forceAnswer")((id: string) =>
-      run(sessions_forceAnswer, [id], undefined, undefined)
-    ),
-    changes: Effect.fn("HaiAgents.sessions.changes")((id: string, params?: typeof sessions_changes.query.Encoded) =>
-      run(sessions_changes, [id], params, undefined)
-    ),
-    events: Effect.fn("HaiAgents.sessions.events")((id: string, params?: typeof sessions_events.query.Encoded) =>
-      run(sessions_events, [id], params, undefined)
-    ),
-    eventsAll: (id, params) => paginate(sessions_events, [id], params, "page", "items"),
-    feedback: Effect.fn("HaiAgents.sessions.feedback")((id: string, body: typeof sessions_feedback.body.Encoded) =>
-      run(sessions_feedback, [id], undefined, body)
-    ),
-    eventFeedback: Effect.fn("HaiAgents.sessions.eventFeedback")((
-      id: string,
-      eventIndex: string | number,
-      body: typeof sessions_eventFeedback.body.Encoded
-    ) => run(sessions_eventFeedback, [id, eventIndex], undefined, body)),
-    share: Effect.fn("HaiAgents.sessions.share")((id: string) => run(sessions_share, [id], undefined, undefined)),
-    unshare: Effect.fn("HaiAgents.sessions.unshare")((id: string) => run(sessions_unshare, [id], undefined, undefined)),
-    resource: Effect.fn("HaiAgents.sessions.resource")((id: string, bucket: string, key: string) =>
-      run(sessions_resource, [id, bucket, key], undefined, undefined)
-    )
-  },
-  skills: {
-    create: Effect.fn("HaiAgents.skills.create")((body: typeof skills_create.body.Encoded) =>
-      run(skills_create, [], undefined, body)
-    ),
-    list: Effect.fn("HaiAgents.skills.list")((params?: typeof skills_list.query.Encoded) =>
-      run(skills_list, [], params, undefined)
-    ),
-    listAll: (params) => paginate(skills_list, [], params, "page", "items"),
-    get: Effect.fn("HaiAgents.skills.get")((name: string) => run(skills_get, [name], undefined, undefined)),
-    update: Effect.fn("HaiAgents.skills.update")((name: string, body: typeof skills_update.body.Encoded) =>
-      run(skills_update, [name], undefined, body)
-    ),
-    patch: Effect.fn("HaiAgents.skills.patch")((name: string, body: typeof skills_patch.body.Encoded) =>
-      run(skills_patch, [name], undefined, body)
-    ),
-    delete: Effect.fn("HaiAgents.skills.delete")((name: string) => run(skills_delete, [name], undefined, undefined))
-  },
-  environments: {
-    create: Effect.fn("HaiAgents.environments.create")((body: typeof environments_create.body.Encoded) =>
-      run(environments_create, [], undefined, body)
-    ),
-    list: Effect.fn("HaiAgents.environments.list")((params?: typeof environments_list.query.Encoded) =>
-      run(environments_list, [], params, undefined)
-    ),
-    listAll: (params) => paginate(environments_list, [], params, "page", "items"),
-    get: Effect.fn("HaiAgents.environments.get")((id: string) => run(environments_get, [id], undefined, undefined)),
-    update: Effect.fn("HaiAgents.environments.update")((id: string, body: typeof environments_update.body.Encoded) =>
-      run(environments_update, [id], undefined, body)
-    ),
-    patch: Effect.fn("HaiAgents.environments.patch")((id: string, body: typeof environments_patch.body.Encoded) =>
-      run(environments_patch, [id], undefined, body)
-    ),
-    delete: Effect.fn("HaiAgents.environments.delete")((id: string) =>
-      run(environments_delete, [id], undefined, undefined)
-    )
-  },
-  agents: {
-    create: Effect.fn("HaiAgents.agents.create")((body: typeof agents_create.body.Encoded) =>
-      run(agents_create, [], undefined, body)
-    ),
-    list: Effect.fn("HaiAgents.agents.list")((params?: typeof agents_list.query.Encoded) =>
-      run(agents_list, [], params, undefined)
-    ),
-    listAll: (params) => paginate(agents_list, [], params, "page", "items"),
-    get: Effect.fn("HaiAgents.agents.get")((agentName: string, params?: typeof agents_get.query.Encoded) =>
-      run(agents_get, [agentName], params, undefined)
-    ),
-    update: Effect.fn("HaiAgents.agents.update")((agentName: string, body: typeof agents_update.body.Encoded) =>
-      run(agents_update, [agentName], undefined, body)
-    ),
-    patch: Effect.fn("HaiAgents.agents.patch")((agentName: string, body: typeof agents_patch.body.Encoded) =>
-      run(agents_patch, [agentName], undefined, body)
-    ),
-    delete: Effect.fn("HaiAgents.agents.delete")((agentName: string) =>
-      run(agents_delete, [agentName], undefined, undefined)
-    )
-  },
-  webhooks: {
-    create: Effect.fn("HaiAgents.webhooks.create")((body: typeof webhooks_create.body.Encoded) =>
-      run(webhooks_create, [], undefined, body)
-    ),
-    list: Effect.fn("HaiAgents.webhooks.list")((params?: typeof webhooks_list.query.Encoded) =>
-      run(webhooks_list, [], params, undefined)
-    ),
-    listAll: (params) => paginate(webhooks_list, [], params, "page", "items"),
-    eventTypes: Effect.fn("HaiAgents.webhooks.eventTypes")(() => run(webhooks_eventTypes, [], undefined, undefined)),
-    get: Effect.fn("HaiAgents.webhooks.get")((webhookId: string) =>
-      run(webhooks_get, [webhookId], undefined, undefined)
-    ),
-    update: Effect.fn("HaiAgents.webhooks.update")((webhookId: string, body: typeof webhooks_update.body.Encoded) =>
-      run(webhooks_update, [webhookId], undefined, body)
-    ),
-    delete: Effect.fn("HaiAgents.webhooks.delete")((webhookId: string) =>
-      run(webhooks_delete, [webhookId], undefined, undefined)
-    ),
-    rotateSecret: Effect.fn("HaiAgents.webhooks.rotateSecret")((webhookId: string) =>
-      run(webhooks_rotateSecret, [webhookId], undefined, undefined)
-    ),
-    ping: Effect.fn("HaiAgents.webhooks.ping")((webhookId: string) =>
-      run(webhooks_ping, [webhookId], undefined, undefined)
-    )
-  },
-  schedules: {
-    create: Effect.fn("HaiAgents.schedules.create")((body: typeof schedules_create.body.Encoded) =>
-      run(schedules_create, [], undefined, body)
-    ),
-    list: Effect.fn("HaiAgents.schedules.list")((params?: typeof schedules_list.query.Encoded) =>
-      run(schedules_list, [], params, undefined)
-    ),
-    listAll: (params) => paginate(schedules_list, [], params, "page", "items"),
-    get: Effect.fn("HaiAgents.schedules.get")((scheduleId: string) =>
-      run(schedules_get, [scheduleId], undefined, undefined)
-    ),
-    update: Effect.fn("HaiAgents.schedules.update")((scheduleId: string, body: typeof schedules_update.body.Encoded) =>
-      run(schedules_update, [scheduleId], undefined, body)
-    ),
-    delete: Effect.fn("HaiAgents.schedules.delete")((scheduleId: string) =>
-      run(schedules_delete, [scheduleId], undefined, undefined)
-    ),
-    pause: Effect.fn("HaiAgents.schedules.pause")((scheduleId: string, body?: typeof schedules_pause.body.Encoded) =>
-      run(schedules_pause, [scheduleId], undefined, body)
-    ),
-    resume: Effect.fn("HaiAgents.schedules.resume")((scheduleId: string) =>
-      run(schedules_resume, [scheduleId], undefined, undefined)
-    ),
-    trigger: Effect.fn("HaiAgents.schedules.trigger")((scheduleId: string) =>
-      run(schedules_trigger, [scheduleId], undefined, undefined)
-    ),
-    runs: Effect.fn("HaiAgents.schedules.runs")((scheduleId: string, params?: typeof schedules_runs.query.Encoded) =>
-      run(schedules_runs, [scheduleId], params, undefined)
-    ),
-    runsAll: (scheduleId, params) => paginate(schedules_runs, [scheduleId], params, "page", "items")
-  },
-  browserProfiles: {
-    list: Effect.fn("HaiAgents.browserProfiles.list")((params?: typeof browserProfiles_list.query.Encoded) =>
-      run(browserProfiles_list, [], params, undefined)
-    ),
-    listAll: (params) => paginate(browserProfiles_list, [], params, "offset", "profiles"),
-    initiateUpload: Effect.fn("HaiAgents.browserProfiles.initiateUpload")(() =>
-      run(browserProfiles_initiateUpload, [], undefined, undefined)
-    ),
-    completeUpload: Effect.fn("HaiAgents.browserProfiles.completeUpload")((
-      profileId: string,
-      body: typeof browserProfiles_completeUpload.body.Encoded
-    ) => run(browserProfiles_completeUpload, [profileId], undefined, body)),
-    getDefault: Effect.fn("HaiAgents.browserProfiles.getDefault")((
-      params: typeof browserProfiles_getDefault.query.Encoded
-    ) => run(browserProfiles_getDefault, [], params, undefined)),
-    setDefault: Effect.fn("HaiAgents.browserProfiles.setDefault")((profileId: string) =>
-      run(browserProfiles_setDefault, [profileId], undefined, undefined)
-    ),
-    unsetDefault: Effect.fn("HaiAgents.browserProfiles.unsetDefault")((profileId: string) =>
-      run(browserProfiles_unsetDefault, [profileId], undefined, undefined)
-    ),
-    get: Effect.fn("HaiAgents.browserProfiles.get")((profileId: string) =>
-      run(browserProfiles_get, [profileId], undefined, undefined)
-    ),
-    delete: Effect.fn("HaiAgents.browserProfiles.delete")((profileId: string) =>
-      run(browserProfiles_delete, [profileId], undefined, undefined)
-    )
-  },
-  vaults: {
-    create: Effect.fn("HaiAgents.vaults.create")((body: typeof vaults_create.body.Encoded) =>
-      run(vaults_create, [], undefined, body)
-    ),
-    list: Effect.fn("HaiAgents.vaults.list")((params?: typeof vaults_list.query.Encoded) =>
-      run(vaults_list, [], params, undefined)
-    ),
-    listAll: (params) => paginate(vaults_list, [], params, "offset", "vaults"),
-    get: Effect.fn("HaiAgents.vaults.get")((vaultId: string) => run(vaults_get, [vaultId], undefined, undefined)),
-    update: Effect.fn("HaiAgents.vaults.update")((vaultId: string, body: typeof vaults_update.body.Encoded) =>
-      run(vaults_update, [vaultId], undefined, body)
-    ),
-    delete: Effect.fn("HaiAgents.vaults.delete")((vaultId: string) =>
-      run(vaults_delete, [vaultId], undefined, undefined)
-    ),
-    rotateToken: Effect.fn("HaiAgents.vaults.rotateToken")((
-      vaultId: string,
-      body: typeof vaults_rotateToken.body.Encoded
-    ) => run(vaults_rotateToken, [vaultId], undefined, body)),
-    health: Effect.fn("HaiAgents.vaults.health")((vaultId: string) =>
-      run(vaults_health, [vaultId], undefined, undefined)
-    )
-  },
-  files: {
-    list: Effect.fn("HaiAgents.files.list")((sessionId: string, body: typeof files_list.body.Encoded) =>
-      run(files_list, [sessionId], undefined, body)
-    ),
-    read: Effect.fn("HaiAgents.files.read")((sessionId: string, body: typeof files_read.body.Encoded) =>
-      run(files_read, [sessionId], undefined, body)
-    ),
-    write: Effect.fn("HaiAgents.files.write")((sessionId: string, body: typeof files_write.body.Encoded) =>
-      run(files_write, [sessionId], undefined, body)
-    )
-  },
-  quota: {
-    tokens: Effect.fn("HaiAgents.quota.tokens")(() => run(quota_tokens, [], undefined, undefined))
+/** Wraps an operation: in a span of its own (`Effect.fn`), or as it is. */
+export type Spanned = (
+  name: string
+) => <Args extends Array<any>, A, E, R>(
+  body: (...args: Args) => Effect.Effect<A, E, R>
+) => (...args: Args) => Effect.Effect<A, E, R>
+
+const traced: Spanned = (name) => Effect.fn(name)
+const untraced: Spanned = () => (body) => body
+
+/**
+ * Builds the resource groups over a runner. `spans: false` leaves out each operation's own span
+ * (the HTTP request keeps the platform's), for loops that make thousands of calls.
+ */
+export const makeResources = (run: Runner, paginate: Paginator, spans = true): Resources => {
+  const fn = spans ? traced : untraced
+  return {
+    sessions: {
+      create: fn("HaiAgents.sessions.create")((
+        body: typeof sessions_create.body.Encoded,
+        params?: IdempotencyOptions
+      ) => run(sessions_create, [], params, body)),
+      list: fn("HaiAgents.sessions.list")((params?: typeof sessions_list.query.Encoded) =>
+        run(sessions_list, [], params, undefined)
+      ),
+      listAll: (params) => paginate(sessions_list, [], params, "page", "items"),
+      quota: fn("HaiAgents.sessions.quota")(() => run(sessions_quota, [], undefined, undefined)),
+      get: fn("HaiAgents.sessions.get")((id: string) => run(sessions_get, [id], undefined, undefined)),
+      cancel: fn("HaiAgents.sessions.cancel")((id: string) => run(sessions_cancel, [id], undefined, undefined)),
+      status: fn("HaiAgents.sessions.status")((id: string) => run(sessions_status, [id], undefined, undefined)),
+      sendMessages: fn("HaiAgents.sessions.sendMessages")((
+        id: string,
+        body: typeof sessions_sendMessages.body.Encoded
+      ) => run(sessions_sendMessages, [id], undefined, body)),
+      sendToolResults: fn("HaiAgents.sessions.sendToolResults")((
+        id: string,
+        body: typeof sessions_sendToolResults.body.Encoded
+      ) => run(sessions_sendToolResults, [id], undefined, body)),
+      pause: fn("HaiAgents.sessions.pause")((id: string) => run(sessions_pause, [id], undefined, undefined)),
+      resume: fn("HaiAgents.sessions.resume")((id: string) => run(sessions_resume, [id], undefined, undefined)),
+      forceAnswer: fn("HaiAgents.sessions.forceAnswer")((id: string) =>
+        run(sessions_forceAnswer, [id], undefined, undefined)
+      ),
+      changes: fn("HaiAgents.sessions.changes")((id: string, params?: typeof sessions_changes.query.Encoded) =>
+        run(sessions_changes, [id], params, undefined)
+      ),
+      events: fn("HaiAgents.sessions.events")((id: string, params?: typeof sessions_events.query.Encoded) =>
+        run(sessions_events, [id], params, undefined)
+      ),
+      eventsAll: (id, params) => paginate(sessions_events, [id], params, "page", "items"),
+      feedback: fn("HaiAgents.sessions.feedback")((id: string, body: typeof sessions_feedback.body.Encoded) =>
+        run(sessions_feedback, [id], undefined, body)
+      ),
+      eventFeedback: fn("HaiAgents.sessions.eventFeedback")((
+        id: string,
+        eventIndex: string | number,
+        body: typeof sessions_eventFeedback.body.Encoded
+      ) => run(sessions_eventFeedback, [id, eventIndex], undefined, body)),
+      share: fn("HaiAgents.sessions.share")((id: string) => run(sessions_share, [id], undefined, undefined)),
+      unshare: fn("HaiAgents.sessions.unshare")((id: string) => run(sessions_unshare, [id], undefined, undefined)),
+      resource: fn("HaiAgents.sessions.resource")((id: string, bucket: string, key: string) =>
+        run(sessions_resource, [id, bucket, key], undefined, undefined)
+      )
+    },
+    skills: {
+      create: fn("HaiAgents.skills.create")((body: typeof skills_create.body.Encoded) =>
+        run(skills_create, [], undefined, body)
+      ),
+      list: fn("HaiAgents.skills.list")((params?: typeof skills_list.query.Encoded) =>
+        run(skills_list, [], params, undefined)
+      ),
+      listAll: (params) => paginate(skills_list, [], params, "page", "items"),
+      get: fn("HaiAgents.skills.get")((name: string) => run(skills_get, [name], undefined, undefined)),
+      update: fn("HaiAgents.skills.update")((name: string, body: typeof skills_update.body.Encoded) =>
+        run(skills_update, [name], undefined, body)
+      ),
+      patch: fn("HaiAgents.skills.patch")((name: string, body: typeof skills_patch.body.Encoded) =>
+        run(skills_patch, [name], undefined, body)
+      ),
+      delete: fn("HaiAgents.skills.delete")((name: string) => run(skills_delete, [name], undefined, undefined))
+    },
+    environments: {
+      create: fn("HaiAgents.environments.create")((body: typeof environments_create.body.Encoded) =>
+        run(environments_create, [], undefined, body)
+      ),
+      list: fn("HaiAgents.environments.list")((params?: typeof environments_list.query.Encoded) =>
+        run(environments_list, [], params, undefined)
+      ),
+      listAll: (params) => paginate(environments_list, [], params, "page", "items"),
+      get: fn("HaiAgents.environments.get")((id: string) => run(environments_get, [id], undefined, undefined)),
+      update: fn("HaiAgents.environments.update")((id: string, body: typeof environments_update.body.Encoded) =>
+        run(environments_update, [id], undefined, body)
+      ),
+      patch: fn("HaiAgents.environments.patch")((id: string, body: typeof environments_patch.body.Encoded) =>
+        run(environments_patch, [id], undefined, body)
+      ),
+      delete: fn("HaiAgents.environments.delete")((id: string) => run(environments_delete, [id], undefined, undefined))
+    },
+    agents: {
+      create: fn("HaiAgents.agents.create")((body: typeof agents_create.body.Encoded) =>
+        run(agents_create, [], undefined, body)
+      ),
+      list: fn("HaiAgents.agents.list")((params?: typeof agents_list.query.Encoded) =>
+        run(agents_list, [], params, undefined)
+      ),
+      listAll: (params) => paginate(agents_list, [], params, "page", "items"),
+      get: fn("HaiAgents.agents.get")((agentName: string, params?: typeof agents_get.query.Encoded) =>
+        run(agents_get, [agentName], params, undefined)
+      ),
+      update: fn("HaiAgents.agents.update")((agentName: string, body: typeof agents_update.body.Encoded) =>
+        run(agents_update, [agentName], undefined, body)
+      ),
+      patch: fn("HaiAgents.agents.patch")((agentName: string, body: typeof agents_patch.body.Encoded) =>
+        run(agents_patch, [agentName], undefined, body)
+      ),
+      delete: fn("HaiAgents.agents.delete")((agentName: string) =>
+        run(agents_delete, [agentName], undefined, undefined)
+      )
+    },
+    webhooks: {
+      create: fn("HaiAgents.webhooks.create")((body: typeof webhooks_create.body.Encoded) =>
+        run(webhooks_create, [], undefined, body)
+      ),
+      list: fn("HaiAgents.webhooks.list")((params?: typeof webhooks_list.query.Encoded) =>
+        run(webhooks_list, [], params, undefined)
+      ),
+      listAll: (params) => paginate(webhooks_list, [], params, "page", "items"),
+      eventTypes: fn("HaiAgents.webhooks.eventTypes")(() => run(webhooks_eventTypes, [], undefined, undefined)),
+      get: fn("HaiAgents.webhooks.get")((webhookId: string) => run(webhooks_get, [webhookId], undefined, undefined)),
+      update: fn("HaiAgents.webhooks.update")((webhookId: string, body: typeof webhooks_update.body.Encoded) =>
+        run(webhooks_update, [webhookId], undefined, body)
+      ),
+      delete: fn("HaiAgents.webhooks.delete")((webhookId: string) =>
+        run(webhooks_delete, [webhookId], undefined, undefined)
+      ),
+      rotateSecret: fn("HaiAgents.webhooks.rotateSecret")((webhookId: string) =>
+        run(webhooks_rotateSecret, [webhookId], undefined, undefined)
+      ),
+      ping: fn("HaiAgents.webhooks.ping")((webhookId: string) => run(webhooks_ping, [webhookId], undefined, undefined))
+    },
+    schedules: {
+      create: fn("HaiAgents.schedules.create")((body: typeof schedules_create.body.Encoded) =>
+        run(schedules_create, [], undefined, body)
+      ),
+      list: fn("HaiAgents.schedules.list")((params?: typeof schedules_list.query.Encoded) =>
+        run(schedules_list, [], params, undefined)
+      ),
+      listAll: (params) => paginate(schedules_list, [], params, "page", "items"),
+      get: fn("HaiAgents.schedules.get")((scheduleId: string) =>
+        run(schedules_get, [scheduleId], undefined, undefined)
+      ),
+      update: fn("HaiAgents.schedules.update")((scheduleId: string, body: typeof schedules_update.body.Encoded) =>
+        run(schedules_update, [scheduleId], undefined, body)
+      ),
+      delete: fn("HaiAgents.schedules.delete")((scheduleId: string) =>
+        run(schedules_delete, [scheduleId], undefined, undefined)
+      ),
+      pause: fn("HaiAgents.schedules.pause")((scheduleId: string, body?: typeof schedules_pause.body.Encoded) =>
+        run(schedules_pause, [scheduleId], undefined, body)
+      ),
+      resume: fn("HaiAgents.schedules.resume")((scheduleId: string) =>
+        run(schedules_resume, [scheduleId], undefined, undefined)
+      ),
+      trigger: fn("HaiAgents.schedules.trigger")((scheduleId: string) =>
+        run(schedules_trigger, [scheduleId], undefined, undefined)
+      ),
+      runs: fn("HaiAgents.schedules.runs")((scheduleId: string, params?: typeof schedules_runs.query.Encoded) =>
+        run(schedules_runs, [scheduleId], params, undefined)
+      ),
+      runsAll: (scheduleId, params) => paginate(schedules_runs, [scheduleId], params, "page", "items")
+    },
+    browserProfiles: {
+      list: fn("HaiAgents.browserProfiles.list")((params?: typeof browserProfiles_list.query.Encoded) =>
+        run(browserProfiles_list, [], params, undefined)
+      ),
+      listAll: (params) => paginate(browserProfiles_list, [], params, "offset", "profiles"),
+      initiateUpload: fn("HaiAgents.browserProfiles.initiateUpload")(() =>
+        run(browserProfiles_initiateUpload, [], undefined, undefined)
+      ),
+      completeUpload: fn("HaiAgents.browserProfiles.completeUpload")((
+        profileId: string,
+        body: typeof browserProfiles_completeUpload.body.Encoded
+      ) => run(browserProfiles_completeUpload, [profileId], undefined, body)),
+      getDefault: fn("HaiAgents.browserProfiles.getDefault")((
+        params: typeof browserProfiles_getDefault.query.Encoded
+      ) => run(browserProfiles_getDefault, [], params, undefined)),
+      setDefault: fn("HaiAgents.browserProfiles.setDefault")((profileId: string) =>
+        run(browserProfiles_setDefault, [profileId], undefined, undefined)
+      ),
+      unsetDefault: fn("HaiAgents.browserProfiles.unsetDefault")((profileId: string) =>
+        run(browserProfiles_unsetDefault, [profileId], undefined, undefined)
+      ),
+      get: fn("HaiAgents.browserProfiles.get")((profileId: string) =>
+        run(browserProfiles_get, [profileId], undefined, undefined)
+      ),
+      delete: fn("HaiAgents.browserProfiles.delete")((profileId: string) =>
+        run(browserProfiles_delete, [profileId], undefined, undefined)
+      )
+    },
+    vaults: {
+      create: fn("HaiAgents.vaults.create")((body: typeof vaults_create.body.Encoded) =>
+        run(vaults_create, [], undefined, body)
+      ),
+      list: fn("HaiAgents.vaults.list")((params?: typeof vaults_list.query.Encoded) =>
+        run(vaults_list, [], params, undefined)
+      ),
+      listAll: (params) => paginate(vaults_list, [], params, "offset", "vaults"),
+      get: fn("HaiAgents.vaults.get")((vaultId: string) => run(vaults_get, [vaultId], undefined, undefined)),
+      update: fn("HaiAgents.vaults.update")((vaultId: string, body: typeof vaults_update.body.Encoded) =>
+        run(vaults_update, [vaultId], undefined, body)
+      ),
+      delete: fn("HaiAgents.vaults.delete")((vaultId: string) => run(vaults_delete, [vaultId], undefined, undefined)),
+      rotateToken: fn("HaiAgents.vaults.rotateToken")((vaultId: string, body: typeof vaults_rotateToken.body.Encoded) =>
+        run(vaults_rotateToken, [vaultId], undefined, body)
+      ),
+      health: fn("HaiAgents.vaults.health")((vaultId: string) => run(vaults_health, [vaultId], undefined, undefined))
+    },
+    files: {
+      list: fn("HaiAgents.files.list")((sessionId: string, body: typeof files_list.body.Encoded) =>
+        run(files_list, [sessionId], undefined, body)
+      ),
+      read: fn("HaiAgents.files.read")((sessionId: string, body: typeof files_read.body.Encoded) =>
+        run(files_read, [sessionId], undefined, body)
+      ),
+      write: fn("HaiAgents.files.write")((sessionId: string, body: typeof files_write.body.Encoded) =>
+        run(files_write, [sessionId], undefined, body)
+      )
+    },
+    quota: {
+      tokens: fn("HaiAgents.quota.tokens")(() => run(quota_tokens, [], undefined, undefined))
+    }
   }
-})
+}
