@@ -49,11 +49,11 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as Answer from "./Answer.js"
 import * as ChangeFeed from "./ChangeFeed.js"
 import { HaiAgents } from "./HaiAgents.js"
 import * as HaiError from "./HaiError.js"
+import * as Cell from "./internal/cell.js"
 import * as Overrides from "./Overrides.js"
 import * as SessionStore from "./SessionStore.js"
 import type * as Tool from "./Tool.js"
@@ -382,12 +382,24 @@ interface HandleOptions<A> {
   /** Called with each event in order, before turn waits see the round. */
   readonly onEvent?: ((event: ChangeFeed.IndexedEvent) => Effect.Effect<void>) | undefined
   readonly pending: ReadonlyArray<SessionStore.PendingCall>
-  readonly state: SubscriptionRef.SubscriptionRef<Snapshot>
+  readonly state: Cell.Cell<Snapshot>
+  /** Leave the watcher to the caller rather than fork it (see {@link Watched}). */
+  readonly watchInline?: boolean | undefined
+}
+
+/**
+ * A handle, and the watcher that feeds it: already running in the scope, or (`watchInline`) to be
+ * run by the caller. `Session.run` without deadlines runs it inline: a session that nobody can
+ * steer needs no second fiber, nor a wait on a Deferred.
+ */
+interface Watched<A> {
+  readonly handle: Handle<A>
+  readonly watch: Effect.Effect<void, never, any>
 }
 
 const makeHandle = <A>(
   options: HandleOptions<A>
-): Effect.Effect<Handle<A>, never, HaiAgents | Scope.Scope | SessionStore.SessionStore | any> =>
+): Effect.Effect<Watched<A>, never, HaiAgents | Scope.Scope | SessionStore.SessionStore | any> =>
   Effect.gen(function*() {
     const hai = yield* HaiAgents
     const store = yield* SessionStore.SessionStore
@@ -406,23 +418,21 @@ const makeHandle = <A>(
     // Turn waits are Deferreds completed by the watcher's updates, not Stream subscriptions.
     const waiters = new Set<{ readonly test: (s: Snapshot) => boolean; readonly done: Deferred.Deferred<Snapshot> }>()
     const publish = (update: (s: Snapshot) => Snapshot) =>
-      Effect.flatMap(
-        SubscriptionRef.updateAndGet(state, update),
-        (next) =>
-          Effect.forEach(waiters, (waiter) =>
-            waiter.test(next)
-              ? Effect.zipRight(
-                Effect.sync(() => waiters.delete(waiter)),
-                Deferred.succeed(waiter.done, next)
-              )
-              : Effect.void, { discard: true })
-      )
+      Effect.sync(() => {
+        const next = state.unsafeUpdate(update)
+        for (const waiter of waiters) {
+          if (waiter.test(next)) {
+            waiters.delete(waiter)
+            Deferred.unsafeDone(waiter.done, Exit.succeed(next))
+          }
+        }
+      })
     const waitFor = (test: (s: Snapshot) => boolean): Effect.Effect<Snapshot> =>
       Effect.flatMap(Deferred.make<Snapshot>(), (done) => {
         const waiter = { test, done }
         waiters.add(waiter)
         return Effect.flatMap(
-          SubscriptionRef.get(state),
+          state.get,
           (now) => test(now) ? Effect.succeed(now) : Deferred.await(done)
         ).pipe(
           Effect.ensuring(Effect.sync(() => waiters.delete(waiter)))
@@ -517,7 +527,7 @@ const makeHandle = <A>(
       Effect.catchAll((failure) => publish((s) => ({ ...s, failure: Option.some(failure) }))),
       Effect.ensuring(publish((s) => ({ ...s, watching: false })))
     )
-    yield* Effect.forkScoped(watcher)
+    if (!options.watchInline) yield* Effect.forkScoped(watcher)
 
     const settledSince = (start: number) => (s: Snapshot) =>
       Option.isSome(s.failure) || !s.watching || (s.settled && (s.count > start || ChangeFeed.isTerminal(s.status)))
@@ -627,7 +637,7 @@ const makeHandle = <A>(
             onTimeout: () => undefined
           }),
           Effect.catchAll(() =>
-            Effect.flatMap(SubscriptionRef.get(state), (s) =>
+            Effect.flatMap(state.get, (s) =>
               Effect.fail(
                 new HaiError.WaitTimeout({
                   sessionId: id,
@@ -640,18 +650,24 @@ const makeHandle = <A>(
         return yield* finish(snapshot, start)
       })).pipe(Effect.withSpan("Session.awaitSettled", { attributes: { "hai.session_id": id } }))
 
-    const events: Stream.Stream<ChangeFeed.IndexedEvent, HaiError.SessionError> = state.changes.pipe(
-      Stream.takeUntil((s) => !s.watching),
-      Stream.mapAccumEffect(live.base, (emitted, s) =>
-        Option.isSome(s.failure) && emitted >= s.count
-          ? Effect.fail(s.failure.value)
-          : Effect.succeed([s.count, Chunk.unsafeFromArray(live.log.slice(emitted - live.base, s.count - live.base))])),
-      Stream.flattenChunks
+    // Built when read: most handles (every `Session.run`) never stream their events.
+    const events: Stream.Stream<ChangeFeed.IndexedEvent, HaiError.SessionError> = Stream.suspend(() =>
+      state.changes.pipe(
+        Stream.takeUntil((s) => !s.watching),
+        Stream.mapAccumEffect(live.base, (emitted, s) =>
+          Option.isSome(s.failure) && emitted >= s.count
+            ? Effect.fail(s.failure.value)
+            : Effect.succeed([
+              s.count,
+              Chunk.unsafeFromArray(live.log.slice(emitted - live.base, s.count - live.base))
+            ])),
+        Stream.flattenChunks
+      )
     )
 
     const send = (input: Message | ReadonlyArray<Message>) =>
       Effect.gen(function*() {
-        const current = yield* SubscriptionRef.get(state)
+        const current = yield* state.get
         const body = Array.isArray(input)
           ? { type: "batch" as const, messages: input.map(toWireMessage) }
           : toWireMessage(input as Message)
@@ -660,23 +676,25 @@ const makeHandle = <A>(
         yield* Ref.set(turnStart, current.count)
       }).pipe(Effect.withSpan("Session.send", { attributes: { "hai.session_id": id } }))
 
-    return {
+    const handle: Handle<A> = {
       id,
       session: options.session,
-      status: Effect.map(SubscriptionRef.get(state), (s) => s.status),
-      statusChanges: state.changes.pipe(Stream.map((s) => s.status), Stream.changes),
-      get: hai.sessions.get(id),
+      status: Effect.map(state.get, (s) => s.status),
+      statusChanges: Stream.suspend(() => state.changes.pipe(Stream.map((s) => s.status), Stream.changes)),
+      // Made when used: each is a span (and a captured call site) that most handles never need.
+      get: Effect.suspend(() => hai.sessions.get(id)),
       changes: (feed) => Stream.provideService(ChangeFeed.events(id, feed), HaiAgents, hai),
       events,
       awaitSettled,
       send,
-      pause: hai.sessions.pause(id),
-      resume: hai.sessions.resume(id),
-      forceAnswer: hai.sessions.forceAnswer(id),
-      cancel: hai.sessions.cancel(id),
-      share: hai.sessions.share(id),
-      unshare: hai.sessions.unshare(id)
-    } satisfies Handle<A>
+      pause: Effect.suspend(() => hai.sessions.pause(id)),
+      resume: Effect.suspend(() => hai.sessions.resume(id)),
+      forceAnswer: Effect.suspend(() => hai.sessions.forceAnswer(id)),
+      cancel: Effect.suspend(() => hai.sessions.cancel(id)),
+      share: Effect.suspend(() => hai.sessions.share(id)),
+      unshare: Effect.suspend(() => hai.sessions.unshare(id))
+    }
+    return { handle, watch: options.watchInline ? watcher : Effect.void }
   })
 
 const withStore = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -726,17 +744,20 @@ export const start: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.T
   HaiError.HaiError,
   HaiAgents | Scope.Scope | Toolkit.Requirements<T>
 > // Effect.fn drops the signature's type parameters; the declared type above restores them.
- = Effect.fn("Session.start")((request: StartRequest<any, any, any>) => startWatching(request, "terminal")) as any
+ = Effect.fn("Session.start")((request: StartRequest<any, any, any>) =>
+  Effect.map(startWatching(request, "terminal"), (watched) => watched.handle)
+) as any
 
 const startWatching = (
   request: StartRequest<any, any, any>,
   watchUntil: "settled" | "terminal",
-  onEvent?: ((event: ChangeFeed.IndexedEvent) => Effect.Effect<void>) | undefined
+  onEvent?: ((event: ChangeFeed.IndexedEvent) => Effect.Effect<void>) | undefined,
+  watchInline = false
 ) =>
   Effect.gen(function*() {
     const hai = yield* HaiAgents
     const body = yield* toWireRequest(request)
-    const state = yield* SubscriptionRef.make<Snapshot>({
+    const state = Cell.make<Snapshot>({
       count: 0,
       status: "queued",
       settled: false,
@@ -749,7 +770,7 @@ const startWatching = (
       hai.sessions.create(body, { idempotencyKey: request.idempotencyKey }),
       (session) =>
         Effect.gen(function*() {
-          const s = yield* SubscriptionRef.get(state)
+          const s = yield* state.get
           const owed = cancelOnClose === "always" || (cancelOnClose === "unsettled" && !ChangeFeed.isSettled(s.status))
           if (!owed) return
           yield* hai.sessions.cancel(session.id).pipe(
@@ -762,7 +783,7 @@ const startWatching = (
         })
     )
     yield* Effect.annotateCurrentSpan("hai.session_id", session.id)
-    yield* SubscriptionRef.update(state, (s) => ({ ...s, status: session.status.status }))
+    state.unsafeUpdate((s) => ({ ...s, status: session.status.status }))
     return yield* withStore(makeHandle<any>({
       sessionId: session.id,
       session,
@@ -774,7 +795,8 @@ const startWatching = (
       watchUntil,
       onEvent,
       pending: [],
-      state
+      state,
+      watchInline
     }))
   })
 
@@ -814,7 +836,7 @@ export const attach: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.
   const hai = yield* HaiAgents
   yield* Effect.annotateCurrentSpan("hai.session_id", sessionId)
   const session = yield* hai.sessions.get(sessionId)
-  const state = yield* SubscriptionRef.make<Snapshot>({
+  const state = Cell.make<Snapshot>({
     count: 0,
     status: session.status.status,
     settled: false,
@@ -825,7 +847,7 @@ export const attach: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.
   if (cancelOnClose !== "never") {
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
-        const s = yield* SubscriptionRef.get(state)
+        const s = yield* state.get
         if (cancelOnClose === "unsettled" && ChangeFeed.isSettled(s.status)) return
         yield* hai.sessions.cancel(sessionId).pipe(
           Effect.timeout(options?.cancelTimeout ?? "10 seconds"),
@@ -838,8 +860,8 @@ export const attach: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.
     const store = yield* SessionStore.SessionStore
     const checkpoint = options?.fromIndex === undefined ? yield* store.loadCheckpoint(sessionId) : Option.none()
     const fromIndex = Option.isSome(checkpoint) ? checkpoint.value.cursor : options?.fromIndex ?? 0
-    yield* SubscriptionRef.update(state, (s) => ({ ...s, count: fromIndex }))
-    return yield* makeHandle({
+    state.unsafeUpdate((s) => ({ ...s, count: fromIndex }))
+    const { handle } = yield* makeHandle({
       sessionId,
       session,
       fromIndex,
@@ -851,6 +873,7 @@ export const attach: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.
       pending: Option.isSome(checkpoint) ? checkpoint.value.pending : [],
       state
     })
+    return handle
   }))
   // Effect.fn drops the signature's type parameters; the declared type above restores them.
 }) as any
@@ -889,8 +912,13 @@ export const run: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.Too
   function*<A, I, T extends Toolkit.Any>(request: RunRequest<A, I, T>) {
     return yield* Effect.scoped(Effect.gen(function*() {
       // onEvent runs inside the watcher, in order, before the turn can settle: nothing is missed.
-      const handle: Handle<A> = yield* startWatching(request, "settled", request.onEvent)
+      // Without a deadline nothing has to happen while the watcher runs, so it runs right here;
+      // when it returns the session has settled (or the watcher failed) and the wait is immediate.
+      const inline = request.timeout === undefined && request.softDeadline === undefined
+        && request.hardDeadline === undefined
+      const { handle, watch } = yield* startWatching(request, "settled", request.onEvent, inline)
       yield* Effect.annotateCurrentSpan("hai.session_id", handle.id)
+      yield* watch
       return yield* handle.awaitSettled(request)
     }))
   }
