@@ -12,6 +12,7 @@ import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as HttpServer from "@effect/platform/HttpServer"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
@@ -22,7 +23,6 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
-import * as SubscriptionRef from "effect/SubscriptionRef"
 import { createServer } from "node:http"
 import * as Faults from "./Faults.js"
 import * as Catalog from "./internal/catalog.js"
@@ -194,7 +194,7 @@ const uuidFrom = (next: () => number) => () => {
 }
 
 const toResponse = (reply: Reply): HttpServerResponse.HttpServerResponse => {
-  const headers = { ...(reply.headers ?? {}), ...(reply.drop === true ? { [DROP]: "1" } : {}) }
+  const headers = reply.drop === true ? { ...reply.headers, [DROP]: "1" } : reply.headers ?? {}
   return reply.body === undefined
     ? HttpServerResponse.empty({ status: reply.status, headers })
     : HttpServerResponse.unsafeJson(reply.body, { status: reply.status, headers })
@@ -225,7 +225,8 @@ export const make = (options: Options = {}) =>
     const nextId = uuidFrom(idRandom)
     const faults = yield* Ref.make<Faults.Config>(options.faults ?? Faults.none)
     const scenarios = yield* Ref.make(new Map<string, Scenario.Scenario>())
-    const requests = yield* Ref.make(new Map<string, number>())
+    // Requests by route, counted in place (a copy of the map per request was pure garbage).
+    const requests = new Map<string, number>()
     const violations = yield* Ref.make<ReadonlyArray<ResponseViolation>>([])
     const webhookClient = options.webhookClient
       ?? (yield* Effect.provide(HttpClient.HttpClient, FetchHttpClient.layer))
@@ -275,7 +276,7 @@ export const make = (options: Options = {}) =>
       ...resources.handlers
     }
 
-    const countRoute = (route: string) => Ref.update(requests, (m) => new Map(m).set(route, (m.get(route) ?? 0) + 1))
+    const countRoute = (route: string) => requests.set(route, (requests.get(route) ?? 0) + 1)
 
     const handle = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Reply> =>
       Effect.gen(function*() {
@@ -283,12 +284,12 @@ export const make = (options: Options = {}) =>
         const method = request.method.toUpperCase()
         const m = match(method, url.pathname)
         if (m.operation === undefined) {
-          yield* countRoute(`${method} ?`)
+          countRoute(`${method} ?`)
           return m.methodNotAllowed ? detail(405, "Method Not Allowed") : detail(404, "Not Found")
         }
         const op = m.operation
         const route = `${op.method} ${op.path}`
-        yield* countRoute(route)
+        countRoute(route)
         if (op.secured) {
           const auth = request.headers["authorization"] ?? ""
           const bearer = /^Bearer\s+(.+)$/i.exec(auth)
@@ -348,7 +349,7 @@ export const make = (options: Options = {}) =>
       agent: r.agentName,
       request: r.request,
       status: s.status,
-      events: s.events,
+      events: s.events.slice(),
       answer: s.answer,
       outcome: s.outcome,
       error: s.error,
@@ -359,7 +360,7 @@ export const make = (options: Options = {}) =>
 
     const allSnapshots = Effect.gen(function*() {
       const out: Array<SessionSnapshot> = []
-      for (const r of yield* sessions.all) out.push(snapshot(r, yield* SubscriptionRef.get(r.state)))
+      for (const r of yield* sessions.all) out.push(snapshot(r, r.state))
       return out
     })
 
@@ -370,24 +371,23 @@ export const make = (options: Options = {}) =>
       registerScenario: (name, scenario) =>
         Effect.zipRight(resources.ensureAgent(name), Ref.update(scenarios, (m) => new Map(m).set(name, scenario))),
       stats: Effect.gen(function*() {
-        const snaps = yield* allSnapshots
+        const statuses = (yield* sessions.all).map((r) => r.state.status)
         const byStatus: Record<string, number> = {}
-        for (const s of snaps) byStatus[s.status] = (byStatus[s.status] ?? 0) + 1
-        const req = yield* Ref.get(requests)
+        for (const s of statuses) byStatus[s] = (byStatus[s] ?? 0) + 1
         return {
           sessionsCreated: yield* Ref.get(sessions.created),
           sessionsByStatus: byStatus,
-          sessionsUnsettled: snaps.filter((s) => !Sessions.isSettled(s.status as Sessions.Status)).length,
-          sessionsActive: snaps.filter((s) => Sessions.ACTIVE.has(s.status as Sessions.Status)).length,
-          requestsByRoute: Object.fromEntries(req),
-          requestsTotal: Array.from(req.values()).reduce((a, b) => a + b, 0)
+          sessionsUnsettled: statuses.filter((s) => !Sessions.isSettled(s)).length,
+          sessionsActive: statuses.filter((s) => Sessions.ACTIVE.has(s)).length,
+          requestsByRoute: Object.fromEntries(requests),
+          requestsTotal: Array.from(requests.values()).reduce((a, b) => a + b, 0)
         }
       }),
       session: (id) =>
         Effect.flatMap(sessions.find(id), (r) =>
           r === undefined
             ? Effect.succeed(Option.none())
-            : Effect.map(SubscriptionRef.get(r.state), (s) => Option.some(snapshot(r, s)))),
+            : Effect.sync(() => Option.some(snapshot(r, r.state)))),
       sessions: allSnapshots,
       setFaults: (config) => Ref.set(faults, config),
       deliveries: Ref.get(webhooks.deliveries),
@@ -515,6 +515,8 @@ export const makeClient = (app: HttpApp.Default<never, HttpServerRequest.HttpSer
     })
   )
 
+const defaultTracer = Effect.runSync(Effect.tracer)
+
 /**
  * Serve the emulator over a real socket (Node), exposing the actual URL as {@link EmulatorServer}.
  * `port: 0` (the default) picks a free port.
@@ -545,7 +547,13 @@ export const layerServer = (
           return Effect.interrupt
         })
     )
-    yield* HttpServer.serveEffect(app)
+    // The server's tracing middleware (a span, the URL parsed again, every header redacted and
+    // recorded) costs more per request than the emulator's own work; spans of Effect's default
+    // tracer go nowhere, so requests are only traced when a tracer was installed.
+    const traced = (yield* Effect.tracer) !== defaultTracer
+    yield* traced
+      ? HttpServer.serveEffect(app)
+      : HttpMiddleware.withTracerDisabledWhenEffect(HttpServer.serveEffect(app), () => true)
   }))
   const server = Layer.effect(
     EmulatorServer,

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Option, TestClock } from "effect"
+import { Effect, Fiber, Option, TestClock, TestContext } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import * as Scenario from "../src/Scenario.js"
 import { call, createSession, noViolations, testLayer } from "./utils.js"
@@ -68,6 +68,63 @@ describe("sessions", () => {
       const r = yield* Fiber.join(poll)
       assert.strictEqual(r.status, 200)
       assert.strictEqual(r.body.new_events[0].data.kind, "policy_event")
+    }).pipe(Effect.provide(testLayer())))
+
+  it.effect("long-polls time out each on its own deadline (shorter ones later, interrupted ones)", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      yield* emulator.registerScenario("hang", [Scenario.hang])
+      const { body } = yield* createSession({
+        agent: { name: "hang", description: "hangs", environments: [] },
+        messages: "go"
+      })
+      yield* TestClock.adjust("1 second")
+      const n = (yield* eventsOf(body.id)).length
+      const poll = (wait: number) =>
+        Effect.fork(call("GET", `/api/v2/sessions/${body.id}/changes?from_index=${n}&wait_for_seconds=${wait}`))
+      const long = yield* poll(20)
+      const gone = yield* poll(10)
+      const short = yield* poll(3)
+      yield* Fiber.interrupt(gone)
+      yield* TestClock.adjust("3 seconds")
+      assert.strictEqual((yield* Fiber.join(short)).status, 204)
+      yield* TestClock.adjust("10 seconds")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(long)))
+      const again = yield* poll(5)
+      yield* TestClock.adjust("5 seconds")
+      assert.strictEqual((yield* Fiber.join(again)).status, 204)
+      const woken = yield* poll(20)
+      assert.strictEqual((yield* call("POST", `/api/v2/sessions/${body.id}/force_answer`)).status, 202)
+      yield* TestClock.adjust("10 millis")
+      const [a, b] = [yield* Fiber.join(long), yield* Fiber.join(woken)]
+      assert.strictEqual(a.status, 200)
+      assert.deepStrictEqual(a.body, b.body)
+      assert.strictEqual(a.body.outcome, "partial")
+    }).pipe(Effect.provide(testLayer())))
+
+  it.effect("long-polls time out on their caller's clock (one emulator, tests with their own TestClock)", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      yield* emulator.registerScenario("hang", [Scenario.hang])
+      const { body } = yield* createSession({
+        agent: { name: "hang", description: "hangs", environments: [] },
+        messages: "go"
+      })
+      yield* TestClock.adjust("1 second")
+      const n = (yield* eventsOf(body.id)).length
+      const poll = (wait: number) =>
+        Effect.fork(call("GET", `/api/v2/sessions/${body.id}/changes?from_index=${n}&wait_for_seconds=${wait}`))
+      const outer = yield* poll(20)
+      // Another test's TestClock starts at 0: its poll's deadline (25 s) is after the first one's (21 s).
+      // (Awaited, not joined: joining would hand this fiber the other test's clock.)
+      const other = yield* Effect.fork(Effect.provide(
+        Effect.flatMap(poll(25), (p) => Effect.zipRight(TestClock.adjust("25 seconds"), Fiber.join(p))),
+        TestContext.TestContext
+      ))
+      assert.strictEqual((yield* Effect.flatten(Fiber.await(other))).status, 204)
+      assert.isTrue(Option.isNone(yield* Fiber.poll(outer)))
+      yield* TestClock.adjust("20 seconds")
+      assert.strictEqual((yield* Fiber.join(outer)).status, 204)
     }).pipe(Effect.provide(testLayer())))
 
   it.effect("US region completes; 204 right away after the end", () =>

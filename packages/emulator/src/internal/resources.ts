@@ -1,7 +1,6 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
-import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as Catalog from "./catalog.js"
 import type { Reply } from "./reply.js"
 import { detail, empty, json, notFound, page } from "./reply.js"
@@ -432,7 +431,7 @@ export const make = (deps: { readonly nextId: () => string }) =>
         Effect.gen(function*() {
           let used = 0
           if (sessionsRef !== undefined) {
-            for (const r of yield* sessionsRef.all) used += (yield* SubscriptionRef.get(r.state)).steps * 1320
+            for (const r of yield* sessionsRef.all) used += r.state.steps * 1320
           }
           return json(200, {
             limit: 10_000_000,
@@ -480,7 +479,8 @@ export const sessionHandlers = (sessions: Sessions): Record<string, Handler> => 
       })),
   submit_event_feedback_api_v2_sessions__id__events__event_index__feedback_put: ({ body, path }) =>
     sessions.withSession(path.id, (r) =>
-      Effect.map(SubscriptionRef.get(r.state), (s) => {
+      Effect.sync(() => {
+        const s = r.state
         if (path.event_index < 0 || path.event_index >= s.events.length) return notFound("Event")
         r.extras.feedback.push({ ...body, event_index: path.event_index })
         return empty(204)

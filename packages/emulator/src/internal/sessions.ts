@@ -5,9 +5,8 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
-import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as Scenario from "../Scenario.js"
+import * as Deadlines from "./deadlines.js"
 import type { Reply } from "./reply.js"
 import { detail, empty, json, notFound, page } from "./reply.js"
 import { compile } from "./validation.js"
@@ -53,6 +52,11 @@ export interface PendingCall {
 /** @internal */
 export interface SessionState {
   readonly status: Status
+  /**
+   * The session's event log. Append-only and shared by every version of the state (copying it on
+   * each append made the garbage grow with the square of a session's length): read it through
+   * the state you hold only right away, and slice it for anything kept.
+   */
   readonly events: ReadonlyArray<WireEvent>
   readonly startedAt: number | null
   readonly finishedAt: number | null
@@ -82,13 +86,24 @@ export interface SessionRecord {
   readonly idleTimeoutS: number | null
   readonly firstMessage: Record<string, unknown> | null
   readonly scheduleId: string | null
-  readonly state: SubscriptionRef.SubscriptionRef<SessionState>
-  readonly runner: Ref.Ref<Option.Option<Fiber.RuntimeFiber<void>>>
+  /**
+   * The current state. Only `modify` replaces it (one JS thread: each update is atomic) and then
+   * calls every listener with the new state: a waiter is a callback, not a stream subscription.
+   */
+  state: SessionState
+  readonly listeners: Set<(s: SessionState) => void>
+  runner: Fiber.RuntimeFiber<void> | undefined
   readonly extras: {
     shareUrl: string | null
     files: Map<string, { content: Uint8Array; modifiedAt: number }>
     feedback: Array<unknown>
   }
+}
+
+/** A state as it was when seen, with the length the shared log had then. */
+interface Seen {
+  readonly state: SessionState
+  readonly length: number
 }
 
 /** @internal */
@@ -170,39 +185,43 @@ export const applyOverrides = (target: Record<string, any>, overrides: Record<st
 /** @internal */
 export const make = (deps: Deps) =>
   Effect.gen(function*() {
-    const records = yield* Ref.make(new Map<string, SessionRecord>())
-    const idempotency = yield* Ref.make(new Map<string, { bodyKey: string; id: string; at: number }>())
+    const records = new Map<string, SessionRecord>()
+    const idempotency = new Map<string, { bodyKey: string; id: string; at: number }>()
     const lock = yield* Effect.makeSemaphore(1)
     const created = yield* Ref.make(0)
 
-    const all = Effect.map(Ref.get(records), (m) => Array.from(m.values()))
+    const all = Effect.sync(() => Array.from(records.values()))
 
     const modify = <A>(
       record: SessionRecord,
       f: (s: SessionState, now: number) => readonly [A, SessionState]
     ): Effect.Effect<A> =>
-      Effect.uninterruptible(Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        const [a, prev, next] = yield* SubscriptionRef.modify(record.state, (s) => {
-          const [a, n] = f(s, now)
-          return [[a, s.status, n.status] as const, n]
-        })
-        if (prev !== next) yield* onStatus(record, prev, next)
-        return a
+      Effect.uninterruptible(Clock.clockWith((clock) => {
+        const prev = record.state
+        const [a, next] = f(prev, clock.unsafeCurrentTimeMillis())
+        if (next !== prev) {
+          record.state = next
+          for (const listener of record.listeners) listener(next)
+        }
+        return prev.status === next.status
+          ? Effect.succeed(a)
+          : Effect.as(onStatus(record, prev.status, next.status), a)
       }))
 
     const update = (record: SessionRecord, f: (s: SessionState, now: number) => SessionState) =>
       modify(record, (s, now) => [undefined, f(s, now)] as const)
 
+    // Pushes onto the shared log: only call it on a state `modify` is about to commit.
     const append = (
       s: SessionState,
       now: number,
       events: ReadonlyArray<{ readonly type: string; readonly data: unknown }>
-    ): SessionState => ({
-      ...s,
-      events: [...s.events, ...events.map((e) => ({ timestamp: iso(now), type: e.type, data: e.data }))],
-      lastActivityAt: now
-    })
+    ): SessionState => {
+      const timestamp = iso(now)
+      const log = s.events as Array<WireEvent>
+      for (const e of events) log.push({ timestamp, type: e.type, data: e.data })
+      return { ...s, lastActivityAt: now }
+    }
 
     const metrics = (s: SessionState) => ({
       steps: s.steps,
@@ -216,26 +235,87 @@ export const make = (deps: Deps) =>
       total_cost: s.steps * 0.001
     })
 
-    const active = yield* Ref.make(0)
-    const queue = yield* Ref.make<ReadonlyArray<SessionRecord>>([])
+    // Sessions holding a slot (kept up to date on each status change, never counted by a scan).
+    let active = 0
+    let queue: ReadonlyArray<SessionRecord> = []
 
     const onStatus = (record: SessionRecord, prev: Status, next: Status) =>
-      Effect.gen(function*() {
+      Effect.suspend(() => {
         const delta = (ACTIVE.has(next) ? 1 : 0) - (ACTIVE.has(prev) ? 1 : 0)
-        if (delta !== 0) yield* Ref.update(active, (n) => n + delta)
-        if (prev === "queued") yield* Ref.update(queue, (q) => q.filter((r) => r !== record))
-        yield* deps.onStatusChange(record, prev, next)
-        if (delta < 0 && (yield* Ref.get(queue)).length > 0) yield* dispatch
+        active += delta
+        if (prev === "queued") queue = queue.filter((r) => r !== record)
+        const notify = deps.onStatusChange(record, prev, next)
+        return delta < 0
+          ? Effect.zipRight(notify, Effect.suspend(() => queue.length > 0 ? dispatch : Effect.void))
+          : notify
       })
 
-    const countActive = Ref.get(active)
+    const countActive = Effect.sync(() => active)
+
+    /** The first state (the current one, or a later one) that satisfies `pred`. */
+    const waitFor = (record: SessionRecord, pred: (s: SessionState) => boolean): Effect.Effect<SessionState> =>
+      Effect.suspend(() =>
+        pred(record.state) ? Effect.succeed(record.state) : Effect.async<SessionState>((resume) => {
+          if (pred(record.state)) return resume(Effect.succeed(record.state))
+          const listener = (s: SessionState) => {
+            if (!pred(s)) return
+            record.listeners.delete(listener)
+            resume(Effect.succeed(s))
+          }
+          record.listeners.add(listener)
+          return Effect.sync(() => record.listeners.delete(listener))
+        })
+      )
 
     const waitUntil = (record: SessionRecord, pred: (s: SessionState) => boolean) =>
-      Effect.flatMap(SubscriptionRef.get(record.state), (s) =>
-        pred(s) ? Effect.void : record.state.changes.pipe(Stream.filter(pred), Stream.runHead, Effect.asVoid))
+      Effect.asVoid(waitFor(record, pred))
 
+    const seen = (state: SessionState): Seen => ({ state, length: state.events.length })
+
+    const deadlines = Deadlines.make(deps.scope)
+
+    /**
+     * The first state satisfying `pred` within `millis` (`undefined` on timeout), with the length
+     * the log had then: a listener and a deadline, no fiber of its own. Both are registered before
+     * the timer is armed (an interruption before the fiber suspends leaves them to the next
+     * matching state or to the deadline, which then do nothing).
+     */
+    const waitWithin = (
+      record: SessionRecord,
+      pred: (s: SessionState) => boolean,
+      millis: number
+    ): Effect.Effect<Seen | undefined> =>
+      Clock.clockWith((clock) => {
+        if (pred(record.state)) return Effect.succeed(seen(record.state))
+        const at = clock.unsafeCurrentTimeMillis() + millis
+        const timeouts = deadlines(clock)
+        let outcome: Seen | undefined | null = null
+        let resume: ((outcome: Seen | undefined) => void) | undefined
+        const settle = (o: Seen | undefined) => {
+          if (outcome !== null) return
+          outcome = o
+          record.listeners.delete(listener)
+          cancel()
+          resume?.(o)
+        }
+        const listener = (s: SessionState) => {
+          if (pred(s)) settle(seen(s))
+        }
+        const cancel = timeouts.unsafeAdd(at, () => settle(undefined))
+        record.listeners.add(listener)
+        return Effect.zipRight(
+          timeouts.ensureTimer(at),
+          Effect.async<Seen | undefined>((cb) => {
+            if (outcome !== null) return cb(Effect.succeed(outcome))
+            resume = (o) => cb(Effect.succeed(o))
+            return Effect.sync(() => settle(undefined))
+          })
+        )
+      })
+
+    const notPaused = (s: SessionState) => s.status !== "paused"
     const gate = (record: SessionRecord) =>
-      waitUntil(record, (s) => s.status !== "paused")
+      Effect.suspend(() => notPaused(record.state) ? Effect.void : waitUntil(record, notPaused))
 
     // ---------------------------------------------------------------------------
     // The agent
@@ -329,7 +409,7 @@ export const make = (deps: Deps) =>
         let callCounter = 0
         for (const step of steps) {
           yield* gate(record)
-          const s = yield* SubscriptionRef.get(record.state)
+          const s = record.state
           if (TERMINAL.has(s.status)) return "ended" as TurnEnd
           if (s.forceAnswer) {
             return (yield* doAnswer(record, messages, undefined, "partial")) ? "answered" as TurnEnd : "ended"
@@ -446,7 +526,7 @@ export const make = (deps: Deps) =>
           if (end === "ended") {
             return
           }
-          const s = yield* SubscriptionRef.get(record.state)
+          const s = record.state
           if (TERMINAL.has(s.status)) {
             return
           }
@@ -461,8 +541,7 @@ export const make = (deps: Deps) =>
             s.inbox.length > 0 || TERMINAL.has(s.status)
               ? s
               : append({ ...s, status: "idle" }, now, [{ type: "ActiveStateChangeEvent", data: { state: "idle" } }]))
-          const wake = waitUntil(record, (s) =>
-            s.inbox.length > 0 || TERMINAL.has(s.status))
+          const wake = waitUntil(record, (s) => s.inbox.length > 0 || TERMINAL.has(s.status))
           const woke = record.idleTimeoutS === null
             ? yield* Effect.as(wake, true)
             : yield* Effect.map(Effect.timeoutOption(wake, Duration.seconds(record.idleTimeoutS)), Option.isSome)
@@ -470,7 +549,7 @@ export const make = (deps: Deps) =>
             yield* finish(record, "completed", {}, [{ type: "AgentCompletionEvent", data: { reason: "finished" } }])
             return
           }
-          const after = yield* SubscriptionRef.get(record.state)
+          const after = record.state
           if (TERMINAL.has(after.status)) {
             return
           }
@@ -489,7 +568,7 @@ export const make = (deps: Deps) =>
       const bounded = record.maxTimeS === null ? loop : Effect.gen(function*() {
         const result = yield* Effect.timeoutOption(loop, Duration.millis(Math.round(record.maxTimeS! * 1000)))
         if (Option.isNone(result)) {
-          const s = yield* SubscriptionRef.get(record.state)
+          const s = record.state
           if (s.status === "idle") {
             yield* finish(record, "completed", {}, [{ type: "AgentCompletionEvent", data: { reason: "finished" } }])
           } else {
@@ -513,14 +592,13 @@ export const make = (deps: Deps) =>
             data: { status: "dispatched" }
           }]))
         const fiber = yield* Effect.forkIn(Effect.interruptible(runAgent(record)), deps.scope)
-        yield* Ref.set(record.runner, Option.some(fiber))
+        record.runner = fiber
       })
 
     const dispatch: Effect.Effect<void> = lock.withPermits(1)(Effect.gen(function*() {
       while (true) {
-        const queued = yield* Ref.get(queue)
-        if (queued.length === 0 || (yield* countActive) >= deps.concurrency) return
-        yield* start(queued[0])
+        if (queue.length === 0 || active >= deps.concurrency) return
+        yield* start(queue[0])
       }
     }))
 
@@ -569,9 +647,16 @@ export const make = (deps: Deps) =>
       }
     }
 
-    const changesOf = (s: SessionState, from: number, limit: number | null, includeEvents: boolean) => {
+    // `end`: the log's length when `s` was current (the log is shared with the later states).
+    const changesOf = (
+      s: SessionState,
+      from: number,
+      limit: number | null,
+      includeEvents: boolean,
+      end = s.events.length
+    ) => {
       const start = Math.max(0, from)
-      const slice = s.events.slice(start, limit === null ? undefined : start + limit)
+      const slice = s.events.slice(start, limit === null ? end : Math.min(end, start + limit))
       return {
         status: s.status,
         started_at: s.startedAt === null ? null : iso(s.startedAt),
@@ -585,7 +670,7 @@ export const make = (deps: Deps) =>
       }
     }
 
-    const find = (id: string) => Effect.map(Ref.get(records), (m) => m.get(id))
+    const find = (id: string) => Effect.sync(() => records.get(id))
 
     const withSession = (id: string, f: (r: SessionRecord) => Effect.Effect<Reply>): Effect.Effect<Reply> =>
       Effect.flatMap(find(id), (r) => r === undefined ? Effect.succeed(notFound("Session")) : f(r))
@@ -603,7 +688,7 @@ export const make = (deps: Deps) =>
         const now = yield* Clock.currentTimeMillis
         const bodyKey = canonical(body)
         if (idempotencyKey !== undefined) {
-          const seen = (yield* Ref.get(idempotency)).get(idempotencyKey)
+          const seen = idempotency.get(idempotencyKey)
           if (seen !== undefined && now - seen.at < 24 * 3600 * 1000) {
             if (seen.bodyKey !== bodyKey) {
               return json(422, {
@@ -617,7 +702,7 @@ export const make = (deps: Deps) =>
             }
             const existing = yield* find(seen.id)
             if (existing !== undefined) {
-              return json(201, toSession(existing, yield* SubscriptionRef.get(existing.state)))
+              return json(201, toSession(existing, existing.state))
             }
           }
         }
@@ -668,26 +753,23 @@ export const make = (deps: Deps) =>
           idleTimeoutS: typeof resolved.idle_timeout_s === "number" ? resolved.idle_timeout_s : null,
           firstMessage: messages[0] ?? null,
           scheduleId: scheduleId ?? null,
-          state: yield* SubscriptionRef.make(initial),
-          runner: yield* Ref.make(Option.none<Fiber.RuntimeFiber<void>>()),
+          state: initial,
+          listeners: new Set(),
+          runner: undefined,
           extras: { shareUrl: null, files: new Map(), feedback: [] }
         }
-        yield* Ref.update(records, (m) => m.set(id, record))
+        records.set(id, record)
         yield* Ref.update(created, (n) => n + 1)
-        if (idempotencyKey !== undefined) {
-          yield* Ref.update(idempotency, (m) => new Map(m).set(idempotencyKey, { bodyKey, id, at: now }))
-        }
+        if (idempotencyKey !== undefined) idempotency.set(idempotencyKey, { bodyKey, id, at: now })
         yield* deps.onStatusChange(record, "queued", "queued")
-        if (overQuota) yield* Ref.update(queue, (q) => [...q, record])
+        if (overQuota) queue = [...queue, record]
         else yield* start(record)
-        return json(201, toSession(record, yield* SubscriptionRef.get(record.state)))
+        return json(201, toSession(record, record.state))
       }))
 
-    const get = (id: string) =>
-      withSession(id, (r) => Effect.map(SubscriptionRef.get(r.state), (s) => json(200, toSession(r, s))))
+    const get = (id: string) => withSession(id, (r) => Effect.sync(() => json(200, toSession(r, r.state))))
 
-    const status = (id: string) =>
-      withSession(id, (r) => Effect.map(SubscriptionRef.get(r.state), (s) => json(200, toStatus(s))))
+    const status = (id: string) => withSession(id, (r) => Effect.sync(() => json(200, toStatus(r.state))))
 
     const changes = (id: string, q: Record<string, any>) =>
       withSession(id, (r) =>
@@ -697,26 +779,18 @@ export const make = (deps: Deps) =>
           const include: boolean = q.include_events ?? true
           const wait: number = q.wait_for_seconds ?? 0
           const ready = (s: SessionState) => s.events.length > Math.max(0, from)
-          const s = yield* SubscriptionRef.get(r.state)
+          const s = r.state
           if (ready(s)) return json(200, changesOf(s, from, limit, include))
           if (TERMINAL.has(s.status) || wait <= 0) return empty(204)
           if (yield* deps.earlyChanges()) return empty(204)
-          const next = yield* r.state.changes.pipe(
-            Stream.filter(ready),
-            Stream.runHead,
-            Effect.interruptible,
-            Effect.timeoutOption(Duration.seconds(wait)),
-            Effect.map(Option.flatten)
-          )
-          return Option.match(next, {
-            onNone: () => empty(204),
-            onSome: (s) => json(200, changesOf(s, from, limit, include))
-          })
+          const next = yield* Effect.interruptible(waitWithin(r, ready, wait * 1000))
+          return next === undefined ? empty(204) : json(200, changesOf(next.state, from, limit, include, next.length))
         }))
 
     const events = (id: string, q: Record<string, any>) =>
       withSession(id, (r) =>
-        Effect.map(SubscriptionRef.get(r.state), (s) => {
+        Effect.sync(() => {
+          const s = r.state
           let items = s.events.map((e, i) => ({ e, i }))
           if (typeof q.type === "string") items = items.filter(({ e }) => e.type === q.type)
           const sort: Array<string> = q.sort ?? []
@@ -728,7 +802,7 @@ export const make = (deps: Deps) =>
       Effect.gen(function*() {
         const rs = yield* all
         const rows: Array<{ r: SessionRecord; s: SessionState }> = []
-        for (const r of rs) rows.push({ r, s: yield* SubscriptionRef.get(r.state) })
+        for (const r of rs) rows.push({ r, s: r.state })
         const time = (v: unknown) => (typeof v === "string" ? Date.parse(v) : NaN)
         const filtered = rows.filter(({ r, s }) => {
           if (Array.isArray(q.status) && !q.status.includes(s.status)) return false
@@ -884,16 +958,14 @@ export const make = (deps: Deps) =>
     const interrupt = (r: SessionRecord) =>
       Effect.gen(function*() {
         yield* Effect.sleep(deps.cancelDelay)
-        const fiber = yield* Ref.get(r.runner)
-        if (Option.isSome(fiber)) yield* Fiber.interrupt(fiber.value)
+        if (r.runner !== undefined) yield* Fiber.interrupt(r.runner)
         yield* finish(r, "interrupted", {}, [{ type: "AgentCompletionEvent", data: { reason: "stopped" } }])
       })
 
     const cancel = (id: string) =>
       withSession(id, (r) =>
         Effect.gen(function*() {
-          const s = yield* SubscriptionRef.get(r.state)
-          if (!TERMINAL.has(s.status)) yield* Effect.forkIn(Effect.interruptible(interrupt(r)), deps.scope)
+          if (!TERMINAL.has(r.state.status)) yield* Effect.forkIn(Effect.interruptible(interrupt(r)), deps.scope)
           return empty(204)
         }))
 

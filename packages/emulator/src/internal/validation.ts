@@ -96,7 +96,20 @@ export const compile = (key: string, schema: any): ValidateFunction => {
 export const compileComponent = (name: string): ValidateFunction =>
   compile(`component:${name}`, { $ref: `#/components/schemas/${name}` })
 
+// Per schema object (the spec's, which never changes): computed once, not on every request.
+const typesCache = new WeakMap<object, Set<string>>()
+
 const schemaTypes = (schema: any): Set<string> => {
+  if (schema === null || typeof schema !== "object") return computeSchemaTypes(schema)
+  let out = typesCache.get(schema)
+  if (out === undefined) {
+    out = computeSchemaTypes(schema)
+    typesCache.set(schema, out)
+  }
+  return out
+}
+
+const computeSchemaTypes = (schema: any): Set<string> => {
   const out = new Set<string>()
   const visit = (s: any) => {
     if (s === undefined || s === null) return
@@ -275,6 +288,8 @@ export interface ValidRequest {
   readonly body: unknown
 }
 
+const paramValidators = new WeakMap<Parameter, ValidateFunction>()
+
 /** @internal */
 export const validateRequest = (
   op: Operation,
@@ -319,7 +334,11 @@ export const validateRequest = (
       }
       return
     }
-    const fn = compile(`${op.operationId}:param:${i}`, param.schema)
+    let fn = paramValidators.get(param)
+    if (fn === undefined) {
+      fn = compile(`${op.operationId}:param:${i}`, param.schema)
+      paramValidators.set(param, fn)
+    }
     if (!fn(raw)) issues.push(...toIssues(fn.errors ?? [], [locIn, param.name], raw))
     else (values as any)[locIn][param.name] = raw
   })
