@@ -10,6 +10,8 @@ export default tseslint.config(
       "**/*.md",
       "bench/results/**",
       "bench/.compiled/**",
+      "docs/api/**",
+      "scratchpad/*.local.*",
       "spec/**"
     ]
   },

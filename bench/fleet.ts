@@ -7,14 +7,17 @@
  *   RSS of the SDK process (target <= 300 MiB), delivery latency (emulator append -> `onEvent`).
  * - steady: `sessions` runs of a ticker agent (`steps` thinks of `ms` each, starts staggered over
  *   `ms`), i.e. ~2 x sessions / (ms / 1000) events per second once all are started; the delivery
- *   latency is measured over the events after the ramp-up (targets p50 <= 5 ms, p99 <= 25 ms).
+ *   latency is measured over the events emitted after `--warmup` ms (default 2 x ms + 3 s: the
+ *   creation of every session and the backlog of their first events are the burst phase's
+ *   subject, not this one's; the per-second worst latency shows them) (targets p50 <= 5 ms,
+ *   p99 <= 25 ms).
  *
  * Each phase runs in its own process. Also printed, to tell which side saturates: the SDK's event-loop delay, and per second the events
  * delivered and the CPU used by the SDK process and by the emulator.
  *
  * Each phase runs compiled (bundled by esbuild, on bare node) unless `--tsx` is given.
  *
- *   npx tsx bench/fleet.ts [sessions=1000] [--steps 20] [--ms 1000] [--only burst|steady] [--tsx]
+ *   npx tsx bench/fleet.ts [sessions=1000] [--steps 20] [--ms 1000] [--warmup ms] [--only burst|steady] [--tsx]
  */
 import { HttpClient } from "@effect/platform"
 import { Session } from "@hai-effect/core"
@@ -34,6 +37,7 @@ const sessions = Number(argv[0] !== undefined && !argv[0].startsWith("--") ? arg
 const steps = Number(flag("steps", "20"))
 const stepMs = Number(flag("ms", "1000"))
 const only = flag("only", "all")
+const warmupMs = Number(flag("warmup", String(2 * stepMs + 3000)))
 
 const now = () => performance.timeOrigin + performance.now()
 
@@ -99,7 +103,7 @@ const phase = async (name: "burst" | "steady") => {
     const started = now()
     loopDelay.enable()
     // Steady phase: count only the events after every session started and made its first step.
-    const ramp = name === "steady" ? setTimeout(() => (measureFrom = now()), 2 * stepMs + 1000) : undefined
+    const ramp = name === "steady" ? setTimeout(() => (measureFrom = now()), warmupMs) : undefined
     const results = await Effect.runPromise(
       Effect.forEach(
         Array.from({ length: sessions }, (_, i) => i),

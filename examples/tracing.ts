@@ -3,6 +3,7 @@
  * `Session.start`, `HaiAgents.sessions.create`, the HTTP client's spans with redacted headers,
  * ...), tagged with `hai.session_id`. `@effect/opentelemetry` exports them; here to an in-memory
  * exporter whose spans are printed as a tree (swap in an OTLP exporter for Jaeger, Honeycomb, ...).
+ * The session watcher's long-polls are not traced: two spans per event would bury the rest.
  *
  *   npx tsx examples/tracing.ts
  */
