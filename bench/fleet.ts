@@ -190,29 +190,35 @@ const phase = async (name: "burst" | "steady") => {
 
 // Each phase in its own process, so that one's heap does not weigh on the other's RSS; by default
 // that process runs this file compiled (`--tsx`: under tsx instead, whose loader adds ~190 MiB).
+// `--phase` (internal) tells such a process which phase to run.
 const runPhaseProcess = (name: string, command: ReadonlyArray<string>) =>
   new Promise<number>((resolve) => {
-    const args = process.argv.slice(2).filter((a, i, all) => a !== "--only" && all[i - 1] !== "--only")
-    spawn(process.execPath, [...command, ...args, "--only", name], { stdio: "inherit" })
+    const args = process.argv.slice(2).filter((a, i, all) =>
+      a !== "--only" && all[i - 1] !== "--only" && a !== "--phase" && all[i - 1] !== "--phase"
+    )
+    spawn(process.execPath, [...command, ...args, "--phase", name], { stdio: "inherit" })
       .on("exit", (code: number | null) => resolve(code ?? 1))
   })
 
 const main = async () => {
-  if (only === "all") {
-    const command = argv.includes("--tsx")
-      ? [...process.execArgv, import.meta.filename]
-      : [await compile(import.meta.filename)]
-    console.log(
-      `fleet: ${sessions} sessions, each phase in its own process (${
-        argv.includes("--tsx") ? "tsx" : "compiled bundle on node"
-      })`
-    )
-    const codes = [await runPhaseProcess("burst", command), await runPhaseProcess("steady", command)]
-    if (codes.some((c) => c !== 0)) process.exitCode = 1
+  const inProcess = flag("phase", "")
+  if (inProcess !== "") {
+    const ok = await phase(inProcess === "steady" ? "steady" : "burst")
+    if (!ok) process.exitCode = 1
     return
   }
-  const ok = await phase(only === "steady" ? "steady" : "burst")
-  if (!ok) process.exitCode = 1
+  const command = argv.includes("--tsx")
+    ? [...process.execArgv, import.meta.filename]
+    : [await compile(import.meta.filename)]
+  console.log(
+    `fleet: ${sessions} sessions, each phase in its own process (${
+      argv.includes("--tsx") ? "tsx" : "compiled bundle on node"
+    })`
+  )
+  const phases = only === "all" ? ["burst", "steady"] : [only]
+  const codes: Array<number> = []
+  for (const name of phases) codes.push(await runPhaseProcess(name, command))
+  if (codes.some((c) => c !== 0)) process.exitCode = 1
 }
 
 main().catch((error) => {
