@@ -7,7 +7,7 @@
  * Repeated `repeats` times, the order alternating; the ratio printed last is the median of the
  * repeats' ratios (round counts depend on how the emulator's events batch, so single runs vary).
  *
- *   pnpm tsx bench/requests-per-session.ts [sessions=40] [repeats=3]
+ *   pnpm tsx bench/requests-per-session.ts [sessions=40] [repeats=5]
  */
 import { FetchHttpClient, HttpClient, UrlParams } from "@effect/platform"
 import { ChangeFeed, HaiAgents, Session } from "@hai-effect/core"
@@ -15,7 +15,7 @@ import { Effect, Layer, Option } from "effect"
 import { startEmulator } from "./support/emulator-process.js"
 
 const sessions = Number(process.argv[2] ?? 40)
-const repeats = Number(process.argv[3] ?? 3)
+const repeats = Number(process.argv[3] ?? 5)
 const agent = "h/web-surfer-holo3-1-35b"
 
 const officialLoop = (id: string) =>
