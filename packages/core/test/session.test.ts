@@ -389,6 +389,24 @@ describe("handle", () => {
       assert.isTrue(result.events.length <= indices.length)
     }).pipe(Effect.provide(emulated())))
 
+  it.effect("statusChanges: a reader who joins late starts from the current status; readers agree", () =>
+    Effect.gen(function*() {
+      const [early, late, events] = yield* withClock(Effect.scoped(Effect.gen(function*() {
+        const handle = yield* Session.start({ agent, messages: "go" })
+        const early = yield* Effect.fork(
+          Stream.runCollect(handle.statusChanges.pipe(Stream.takeUntil((s) => s === "idle")))
+        )
+        yield* handle.awaitSettled()
+        const late = yield* Stream.runHead(handle.statusChanges)
+        // The event stream, read after the fact, still starts at index 0.
+        const events = yield* Stream.runCollect(handle.events.pipe(Stream.take(3)))
+        return [[...(yield* Fiber.join(early))], late, [...events].map((e) => e.index)] as const
+      })))
+      assert.strictEqual(early[early.length - 1], "idle")
+      assert.deepStrictEqual(late, Option.some("idle"))
+      assert.deepStrictEqual(events, [0, 1, 2])
+    }).pipe(Effect.provide(emulated())))
+
   it.effect("pause and resume", () =>
     Effect.gen(function*() {
       yield* register("long", [Scenario.think("10 seconds"), Scenario.think("10 seconds"), Scenario.answer("x")])
