@@ -216,67 +216,95 @@ export const stepper = (
         })
       )
 
-    const step = (state: State) =>
-      Effect.gen(function*() {
-        const events: Array<IndexedEvent> = []
-        let cursor = state.cursor
-        let status = state.status
-        let last = Option.none<Wire.SessionChanges>()
-        const take = (changes: Wire.SessionChanges) => {
-          for (const event of changes.new_events ?? []) events.push({ index: cursor++, event })
-          status = changes.status
-          last = Option.some(changes)
-        }
+    // A round is a few effects chained by hand rather than a generator: a watcher spends its life
+    // inside a round (waiting on the long-poll), and everything a round holds stays alive that long.
+    interface Acc {
+      readonly events: Array<IndexedEvent>
+      cursor: number
+      status: Wire.TrajectoryStatus | undefined
+      last: Option.Option<Wire.SessionChanges>
+    }
+    const take = (acc: Acc, changes: Wire.SessionChanges) => {
+      for (const event of changes.new_events ?? []) acc.events.push({ index: acc.cursor++, event })
+      acc.status = changes.status
+      acc.last = Option.some(changes)
+    }
+    const isEmpty = (changes: Wire.SessionChanges) => (changes.new_events ?? []).length === 0
 
-        if (Option.isSome(nextSignal) && state.status !== undefined) {
-          yield* Effect.raceFirst(nextSignal.value, Effect.sleep(safety))
-        }
-        const started = yield* Clock.currentTimeMillis
-        // Resuming mid-session, the first read answers at once: an idle session has nothing new
-        // to say, and its status should not take a whole long-poll to learn.
-        const resuming = state.status === undefined && cursor > 0
-        const waitNow = Option.isSome(nextSignal) || resuming ? 0 : wait
-        const answer = yield* poll(cursor, waitNow)
-        let quiet = false
-        if (Option.isSome(answer)) {
-          take(answer.value)
-          quiet = (answer.value.new_events ?? []).length === 0
-        } else {
-          const elapsed = (yield* Clock.currentTimeMillis) - started
-          status = (yield* retrying(hai.sessions.status(sessionId))).status
-          quiet = waitNow > 0 && elapsed < (waitNow * 1000) / 2
-        }
-        if (Option.isSome(nextSignal) && Option.isSome(answer) && !quiet) {
-          // Woken by a signal: read everything that is there now, the wait comes between rounds.
-          while (true) {
-            const more = yield* poll(cursor, 0)
-            if (Option.isNone(more) || (more.value.new_events ?? []).length === 0) break
-            take(more.value)
-          }
-        }
-
-        let drainedAt = state.drainedAt
-        if (
-          status !== undefined && isSettled(status) && (drainedAt !== cursor || status !== state.status)
-          && !endsWithSettlement(events, status)
-        ) {
-          // Events appended just before the session settled may not have been in the last answer.
-          while (true) {
-            const more = yield* poll(cursor, 0)
-            if (Option.isNone(more)) break
-            take(more.value)
-            if ((more.value.new_events ?? []).length === 0) break
-          }
-          drainedAt = cursor
-          quiet = false
-        }
-
-        const settled = status !== undefined && isSettled(status)
-        const done = status !== undefined && (until === "settled" ? settled : isTerminal(status))
-        if (!done && quiet) yield* Effect.sleep(pause)
-        const round: Round = { events, status: status ?? "pending", changes: last, nextIndex: cursor, settled }
-        return [round, done ? Option.none<State>() : Option.some<State>({ cursor, status, drainedAt })] as const
+    // Woken by a signal: read everything that is there now, the wait comes between rounds.
+    const drainSignalled = (acc: Acc): Effect.Effect<void, HaiError.HaiError> =>
+      Effect.flatMap(poll(acc.cursor, 0), (more) => {
+        if (Option.isNone(more) || isEmpty(more.value)) return Effect.void
+        take(acc, more.value)
+        return drainSignalled(acc)
       })
+
+    // Events appended just before the session settled may not have been in the last answer.
+    const drainSettled = (acc: Acc): Effect.Effect<void, HaiError.HaiError> =>
+      Effect.flatMap(poll(acc.cursor, 0), (more) => {
+        if (Option.isNone(more)) return Effect.void
+        take(acc, more.value)
+        return isEmpty(more.value) ? Effect.void : drainSettled(acc)
+      })
+
+    const endRound = (
+      state: State,
+      acc: Acc,
+      answer: Option.Option<Wire.SessionChanges>,
+      quietAnswer: boolean
+    ): Effect.Effect<readonly [Round, Option.Option<State>], HaiError.HaiError> => {
+      const signalled = Option.isSome(nextSignal) && Option.isSome(answer) && !quietAnswer
+      return Effect.flatMap(signalled ? drainSignalled(acc) : Effect.void, () => {
+        let quiet = quietAnswer
+        let drainedAt = state.drainedAt
+        const mustDrain = acc.status !== undefined && isSettled(acc.status)
+          && (drainedAt !== acc.cursor || acc.status !== state.status) && !endsWithSettlement(acc.events, acc.status)
+        if (mustDrain) quiet = false
+        return Effect.flatMap(mustDrain ? drainSettled(acc) : Effect.void, () => {
+          if (mustDrain) drainedAt = acc.cursor
+          const status = acc.status
+          const settled = status !== undefined && isSettled(status)
+          const done = status !== undefined && (until === "settled" ? settled : isTerminal(status))
+          const round: Round = {
+            events: acc.events,
+            status: status ?? "pending",
+            changes: acc.last,
+            nextIndex: acc.cursor,
+            settled
+          }
+          const result = [
+            round,
+            done ? Option.none<State>() : Option.some<State>({ cursor: acc.cursor, status, drainedAt })
+          ] as const
+          return !done && quiet ? Effect.as(Effect.sleep(pause), result) : Effect.succeed(result)
+        })
+      })
+    }
+
+    const read = (state: State): Effect.Effect<readonly [Round, Option.Option<State>], HaiError.HaiError> => {
+      const acc: Acc = { events: [], cursor: state.cursor, status: state.status, last: Option.none() }
+      // Resuming mid-session, the first read answers at once: an idle session has nothing new
+      // to say, and its status should not take a whole long-poll to learn.
+      const resuming = state.status === undefined && acc.cursor > 0
+      const waitNow = Option.isSome(nextSignal) || resuming ? 0 : wait
+      return Effect.flatMap(Clock.currentTimeMillis, (started) =>
+        Effect.flatMap(poll(acc.cursor, waitNow), (answer) => {
+          if (Option.isSome(answer)) {
+            take(acc, answer.value)
+            return endRound(state, acc, answer, isEmpty(answer.value))
+          }
+          return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.flatMap(retrying(hai.sessions.status(sessionId)), (current) => {
+              acc.status = current.status
+              return endRound(state, acc, answer, waitNow > 0 && now - started < (waitNow * 1000) / 2)
+            }))
+        }))
+    }
+
+    const step = (state: State) =>
+      Option.isSome(nextSignal) && state.status !== undefined
+        ? Effect.zipRight(Effect.raceFirst(nextSignal.value, Effect.sleep(safety)), read(state))
+        : read(state)
 
     const initial: State = { cursor: options?.fromIndex ?? 0, status: undefined, drainedAt: -1 }
     return { initial, step }
