@@ -71,6 +71,13 @@ export interface Options {
   readonly baseUrl?: string | URL | undefined
   /** Per-request timeout. Default 60 seconds. Long-polls get their wait plus `longPollMargin`. */
   readonly timeout?: Duration.DurationInput | undefined
+  /**
+   * How a request past its timeout is stopped. `"abort"` (default) aborts it through its
+   * `AbortSignal`, which costs no fiber: every client of `@effect/platform` (fetch, undici, Bun)
+   * honours it. `"interrupt"` races the request against a timer (two fibers per request), for a
+   * hand-made `HttpClient` that ignores the signal. Under a test clock it is always `"interrupt"`.
+   */
+  readonly timeoutBy?: "abort" | "interrupt" | undefined
   /** Added to a long-poll's wait to form its timeout. Default 10 seconds. */
   readonly longPollMargin?: Duration.DurationInput | undefined
   /** When to retry and how long to wait. Default {@link RetryPolicy.defaultSchedule}. */
@@ -146,6 +153,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       apiKey,
       timeout,
       longPollMargin: Duration.decode(options.longPollMargin ?? "10 seconds"),
+      timeoutBy: options.timeoutBy ?? "abort",
       retrySchedule: options.retrySchedule ?? RetryPolicy.defaultSchedule,
       maxBodyBytes: options.maxBodyBytes ?? 10 * 1024 * 1024,
       headers: { ...runtimeHeaders(options.clientName), ...options.headers }

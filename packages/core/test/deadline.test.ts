@@ -3,7 +3,7 @@
  * itself (no race of fibers), so these check what a user would see on a silent server: the typed
  * timeout at the right time, the connection closed, a retry, and interruption still aborting.
  */
-import { FetchHttpClient } from "@effect/platform"
+import { FetchHttpClient, HttpClient } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer } from "effect"
@@ -124,5 +124,48 @@ describe.each(Object.keys(clients) as Array<keyof typeof clients>)("live deadlin
       assert.strictEqual(status.status, "running")
       // Past the limit, nothing fires late.
       yield* Effect.sleep("500 millis")
+    }))
+})
+
+describe("timeoutBy", () => {
+  // A hand-made client that never answers and ignores its AbortSignal.
+  const deaf = Layer.succeed(HttpClient.HttpClient, HttpClient.make(() => Effect.never))
+
+  it.live("\"interrupt\" times out a client that ignores the abort signal", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.flatMap(HaiAgents.HaiAgents, (hai) => hai.sessions.status(SESSION_ID)).pipe(
+        Effect.provide(
+          HaiAgents.layer({
+            apiKey: "hk-test",
+            baseUrl: "http://deaf.invalid",
+            timeout: "200 millis",
+            timeoutBy: "interrupt",
+            retrySchedule: RetryPolicy.none
+          }).pipe(Layer.provide(deaf))
+        ),
+        Effect.exit
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) {
+        assert.strictEqual(exit.cause._tag === "Fail" ? exit.cause.error._tag : undefined, "TimeoutError")
+      }
+    }))
+
+  it.live("\"abort\" (the default) relies on the signal: such a client is still waiting past its timeout", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.flatMap(HaiAgents.HaiAgents, (hai) => hai.sessions.status(SESSION_ID)).pipe(
+        Effect.provide(
+          HaiAgents.layer({
+            apiKey: "hk-test",
+            baseUrl: "http://deaf.invalid",
+            timeout: "100 millis",
+            retrySchedule: RetryPolicy.none
+          }).pipe(Layer.provide(deaf))
+        ),
+        Effect.fork
+      )
+      yield* Effect.sleep("400 millis")
+      assert.isNull(fiber.unsafePoll(), "documented in HaiAgents.Options.timeoutBy")
+      yield* Fiber.interrupt(fiber)
     }))
 })

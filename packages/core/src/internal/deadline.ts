@@ -8,7 +8,8 @@
  * the one the live `Clock` itself would use, closes that scope, which aborts the request: the
  * exchange then fails where it waits, in its own fiber, and that failure becomes the timeout's.
  *
- * Under any other clock (`TestClock`) the standard `Effect.timeoutFail` keeps the rule testable.
+ * Under any other clock (`TestClock`) the standard `Effect.timeoutFail` keeps the rule testable, and
+ * `timeoutBy: "interrupt"` asks for it for a hand-made client that would ignore the abort.
  *
  * @since 0.1.0
  * @internal
@@ -38,7 +39,7 @@ export type Deadlined = <A, E, E2>(
  * Runs `exchange` on `client`; when it has not finished within `millis`, its request is aborted and
  * it fails with `onTimeout()`.
  */
-export const make = (client: HttpClient.HttpClient): Deadlined => {
+export const make = (client: HttpClient.HttpClient, by: "abort" | "interrupt" = "abort"): Deadlined => {
   const scoped = HttpClient.withScope(client)
   return <A, E, E2>(
     exchange: (
@@ -48,7 +49,7 @@ export const make = (client: HttpClient.HttpClient): Deadlined => {
     onTimeout: () => E2
   ): Effect.Effect<A, E | E2> =>
     Effect.clockWith((clock) => {
-      if (clock !== liveClock()) {
+      if (by === "interrupt" || clock !== liveClock()) {
         return Effect.timeoutFail(Effect.scoped(exchange(client)), { duration: Duration.millis(millis), onTimeout })
       }
       return Effect.flatMap(Scope.make(), (scope) => {

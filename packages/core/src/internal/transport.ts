@@ -36,6 +36,7 @@ export interface TransportConfig {
   readonly apiKey: Redacted.Redacted<string>
   readonly timeout: Duration.Duration
   readonly longPollMargin: Duration.Duration
+  readonly timeoutBy: "abort" | "interrupt"
   readonly retrySchedule: RetryPolicy.RetrySchedule
   readonly maxBodyBytes: number
   readonly headers: Readonly<Record<string, string>>
@@ -245,7 +246,7 @@ export const makeRunner = (client: HttpClient.HttpClient, config: TransportConfi
   const timeoutMillis = Duration.toMillis(config.timeout)
   const marginMillis = Duration.toMillis(config.longPollMargin)
   const schedule = RetryPolicy.honourRetryAfter(config.retrySchedule)
-  const deadlined = Deadline.make(client)
+  const deadlined = Deadline.make(client, config.timeoutBy)
   // The base URL's path prefix, without its trailing slashes, to which the API paths are added.
   const prefix = `${config.baseUrl.origin}${config.baseUrl.pathname.replace(/\/+$/, "")}`
   // Built once: every request carries the same identity, key and accept headers. `authorization`
