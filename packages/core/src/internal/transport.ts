@@ -53,42 +53,26 @@ const firstIssue = (error: ParseResult.ParseError): { readonly path: string; rea
     : { path: issue.path.map(String).join("."), issue: issue.message }
 }
 
-/** Joins the base URL (which may carry a path prefix) and an API path. */
-export const joinUrl = (base: URL, path: string): URL => {
-  const url = new URL(base.toString())
-  url.pathname = `${base.pathname.replace(/\/+$/, "")}${path}`
-  return url
-}
-
 const fillPath = (endpoint: Endpoint, values: ReadonlyArray<string | number>): string => {
   let i = 0
   return endpoint.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(String(values[i++])))
 }
 
-/** Query values as the service reads them: arrays as repeated keys, absent and null left out. */
-export const appendQuery = (url: URL, query: Readonly<Record<string, unknown>>): void => {
-  for (const [key, value] of Object.entries(query)) {
-    if (value === undefined || value === null) continue
-    if (Array.isArray(value)) { for (const item of value) url.searchParams.append(key, String(item)) }
-    else url.searchParams.append(key, String(value))
-  }
-}
+type Parse = (u: unknown) => Either.Either<unknown, ParseResult.ParseError>
 
 // One decoder and one encoder per schema, made on first use.
-const decoders = new WeakMap<Schema.Schema<any, any>, (u: unknown) => Either.Either<unknown, ParseResult.ParseError>>()
-const encoders = new WeakMap<Schema.Schema<any, any>, (u: unknown) => Either.Either<unknown, ParseResult.ParseError>>()
-const decoderOf = (schema: Schema.Schema<any, any>) => {
-  let decode = decoders.get(schema)
-  if (decode === undefined) decoders.set(schema, decode = Schema.decodeUnknownEither(schema))
-  return decode
+const perSchema = (make: (schema: Schema.Schema<any, any>) => Parse) => {
+  const cache = new WeakMap<Schema.Schema<any, any>, Parse>()
+  return (schema: Schema.Schema<any, any>): Parse => {
+    let parse = cache.get(schema)
+    if (parse === undefined) cache.set(schema, parse = make(schema))
+    return parse
+  }
 }
-const encoderOf = (schema: Schema.Schema<any, any>) => {
-  let encode = encoders.get(schema)
-  if (encode === undefined) encoders.set(schema, encode = Schema.encodeEither(schema))
-  return encode
-}
+const decoderOf = perSchema((schema) => Schema.decodeUnknownEither(schema))
+const encoderOf = perSchema((schema) => Schema.encodeEither(schema))
 
-/** The same rule as {@link appendQuery}, as the platform's `UrlParams`. */
+/** Query values as the service reads them: arrays as repeated keys, absent and null left out. */
 const queryParams = (query: Readonly<Record<string, unknown>>): UrlParams.UrlParams => {
   const params: Array<[string, string]> = []
   for (const key in query) {
