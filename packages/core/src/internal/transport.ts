@@ -28,6 +28,7 @@ import * as RetryPolicy from "../RetryPolicy.js"
 import * as Wire from "../Wire.js"
 import * as Deadline from "./deadline.js"
 import type { Endpoint, Paginator, Runner } from "./endpoints.js"
+import * as FastDecode from "./fastDecode.js"
 import * as Retrying from "./retrying.js"
 
 /** What the transport needs to know; resolved once when the client is built. */
@@ -69,7 +70,16 @@ const perSchema = (make: (schema: Schema.Schema<any, any>) => Parse) => {
     return parse
   }
 }
-const decoderOf = perSchema((schema) => Schema.decodeUnknownEither(schema))
+// The compiled decoder answers valid bodies; Schema runs only for what it does not accept, and
+// gives the error.
+const decoderOf = perSchema((schema) => {
+  const fast = FastDecode.make(schema)
+  const full = Schema.decodeUnknownEither(schema)
+  return (u) => {
+    const value = fast(u)
+    return value !== undefined ? Either.right(value) : full(u)
+  }
+})
 const encoderOf = perSchema((schema) => Schema.encodeEither(schema))
 
 /** Query values as the service reads them: arrays as repeated keys, absent and null left out. */
