@@ -650,8 +650,7 @@ const makeHandle = <A>(
         return yield* finish(snapshot, start)
       })).pipe(Effect.withSpan("Session.awaitSettled", { attributes: { "hai.session_id": id } }))
 
-    // Built when read: most handles (every `Session.run`) never stream their events.
-    const events: Stream.Stream<ChangeFeed.IndexedEvent, HaiError.SessionError> = Stream.suspend(() =>
+    const events = (): Stream.Stream<ChangeFeed.IndexedEvent, HaiError.SessionError> =>
       state.changes.pipe(
         Stream.takeUntil((s) => !s.watching),
         Stream.mapAccumEffect(live.base, (emitted, s) =>
@@ -663,7 +662,6 @@ const makeHandle = <A>(
             ])),
         Stream.flattenChunks
       )
-    )
 
     const send = (input: Message | ReadonlyArray<Message>) =>
       Effect.gen(function*() {
@@ -676,23 +674,44 @@ const makeHandle = <A>(
         yield* Ref.set(turnStart, current.count)
       }).pipe(Effect.withSpan("Session.send", { attributes: { "hai.session_id": id } }))
 
+    // Getters: each operation is built when read, as most handles (every `Session.run`) use a few
+    // of them at most, and a thousand watched sessions would otherwise carry them all.
     const handle: Handle<A> = {
       id,
       session: options.session,
-      status: Effect.map(state.get, (s) => s.status),
-      statusChanges: Stream.suspend(() => state.changes.pipe(Stream.map((s) => s.status), Stream.changes)),
-      // Made when used: each is a span (and a captured call site) that most handles never need.
-      get: Effect.suspend(() => hai.sessions.get(id)),
+      get status() {
+        return Effect.map(state.get, (s) => s.status)
+      },
+      get statusChanges() {
+        return Stream.changes(Stream.map(state.changes, (s) => s.status))
+      },
+      get get() {
+        return hai.sessions.get(id)
+      },
       changes: (feed) => Stream.provideService(ChangeFeed.events(id, feed), HaiAgents, hai),
-      events,
+      get events() {
+        return events()
+      },
       awaitSettled,
       send,
-      pause: Effect.suspend(() => hai.sessions.pause(id)),
-      resume: Effect.suspend(() => hai.sessions.resume(id)),
-      forceAnswer: Effect.suspend(() => hai.sessions.forceAnswer(id)),
-      cancel: Effect.suspend(() => hai.sessions.cancel(id)),
-      share: Effect.suspend(() => hai.sessions.share(id)),
-      unshare: Effect.suspend(() => hai.sessions.unshare(id))
+      get pause() {
+        return hai.sessions.pause(id)
+      },
+      get resume() {
+        return hai.sessions.resume(id)
+      },
+      get forceAnswer() {
+        return hai.sessions.forceAnswer(id)
+      },
+      get cancel() {
+        return hai.sessions.cancel(id)
+      },
+      get share() {
+        return hai.sessions.share(id)
+      },
+      get unshare() {
+        return hai.sessions.unshare(id)
+      }
     }
     return { handle, watch: options.watchInline ? watcher : Effect.void }
   })

@@ -30,29 +30,33 @@ export const make = <A>(initial: A): Cell<A> => {
     if (readers !== undefined) { for (const queue of readers) Queue.unsafeOffer(queue, value) }
     return value
   }
-  const changes = Stream.unwrapScoped(
-    Effect.map(
-      Effect.acquireRelease(
-        Effect.flatMap(Queue.unbounded<A>(), (queue) =>
-          Effect.sync(() => {
-            // Registered and seeded in one synchronous step: no update can fall in between.
-            Queue.unsafeOffer(queue, value)
-            ;(readers ??= new Set()).add(queue)
-            return queue
-          })),
-        (queue) =>
-          Effect.zipRight(
-            Effect.sync(() => readers?.delete(queue)),
-            Queue.shutdown(queue)
-          )
-      ),
-      (queue) => Stream.fromQueue(queue)
+  // A new stream for each read of `changes` (streams are descriptions): most cells are never read.
+  const changes = (): Stream.Stream<A> =>
+    Stream.unwrapScoped(
+      Effect.map(
+        Effect.acquireRelease(
+          Effect.flatMap(Queue.unbounded<A>(), (queue) =>
+            Effect.sync(() => {
+              // Registered and seeded in one synchronous step: no update can fall in between.
+              Queue.unsafeOffer(queue, value)
+              ;(readers ??= new Set()).add(queue)
+              return queue
+            })),
+          (queue) =>
+            Effect.zipRight(
+              Effect.sync(() => readers?.delete(queue)),
+              Queue.shutdown(queue)
+            )
+        ),
+        (queue) => Stream.fromQueue(queue)
+      )
     )
-  )
   return {
     unsafeGet: () => value,
     unsafeUpdate,
     get: Effect.sync(() => value),
-    changes
+    get changes() {
+      return changes()
+    }
   }
 }
