@@ -1,6 +1,5 @@
 /**
- * One-line layers of the `HaiAgents` client for Node.js, over undici (`NodeHttpClient.layerUndici`
- * from `@effect/platform-node`).
+ * One-line layers of the `HaiAgents` client for Node.js, over undici (see `UndiciHttpClient`).
  *
  * @example
  * import { Effect } from "effect"
@@ -16,17 +15,18 @@
  *
  * @since 0.1.0
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HaiAgents from "@hai-effect/core/HaiAgents"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import * as Credentials from "./Credentials.js"
+import * as UndiciHttpClient from "./UndiciHttpClient.js"
 
 /**
- * The undici-backed `HttpClient` (`NodeHttpClient.layerUndici`): keep-alive connection pooling,
- * closed when the layer's scope ends.
+ * The undici-backed `HttpClient` ({@link UndiciHttpClient.layer}): keep-alive connection pooling,
+ * closed when the layer's scope ends. It behaves as `NodeHttpClient.layerUndici` and costs less per
+ * request, which counts when many sessions are watched at once.
  *
  * @example
  * import { Layer } from "effect"
@@ -38,7 +38,7 @@ import * as Credentials from "./Credentials.js"
  * @since 0.1.0
  * @category Layers
  */
-export const layerHttpClient: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici
+export const layerHttpClient: Layer.Layer<HttpClient.HttpClient> = UndiciHttpClient.layer
 
 /**
  * The client from explicit options, with its HTTP client: needs nothing else.

@@ -29,3 +29,8 @@ export * as DotEnv from "./DotEnv.js"
  * @since 0.1.0
  */
 export * as FileKeyValueStore from "./FileKeyValueStore.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as UndiciHttpClient from "./UndiciHttpClient.js"
