@@ -169,7 +169,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       }
     }
     // Neither the operation's span nor the HTTP request's: see `unspannedOf`.
-    const quiet = Transport.makeRunner(HttpClient.withTracerDisabledWhen(client, () => true), config)
+    const quiet = Transport.makeRunner(HttpClient.withTracerDisabledWhen(client, () => true), config, false)
     unspanned.set(service, Endpoints.makeResources(quiet, Transport.makePaginator(quiet), false))
     return service
   })

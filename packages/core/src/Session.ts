@@ -484,33 +484,41 @@ const makeHandle = <A>(
         })
       }).pipe(Effect.withSpan("Session.runTools", { attributes: { "hai.session_id": id } }))
 
-    const onRound = (round: ChangeFeed.Round) =>
-      Effect.gen(function*() {
-        for (const item of round.events) {
-          live.log.push(item)
-          if (item.event.type === "ActiveStateChangeEvent") {
-            const data = (item.event as Wire.ActiveStateChangeEvent).data
-            live.pending = data.state === "awaiting_tool_results" ? data.pending_tool_calls ?? [] : []
-          }
+    // Chained by hand rather than a generator: this runs once per round of every watched session.
+    const onRound = (
+      round: ChangeFeed.Round
+    ): Effect.Effect<void, HaiError.HaiError | HaiError.PersistenceError, any> => {
+      for (const item of round.events) {
+        live.log.push(item)
+        if (item.event.type === "ActiveStateChangeEvent") {
+          const data = (item.event as Wire.ActiveStateChangeEvent).data
+          live.pending = data.state === "awaiting_tool_results" ? data.pending_tool_calls ?? [] : []
         }
-        if (Option.isSome(round.changes)) {
-          live.lastChanges = round.changes
-          live.lastChangesAt = round.nextIndex
+      }
+      if (Option.isSome(round.changes)) {
+        live.lastChanges = round.changes
+        live.lastChangesAt = round.nextIndex
+      }
+      const onEvent = options.onEvent
+      // Each event is handed over once the previous one's effect is done, in order.
+      const deliver = (i: number): Effect.Effect<void> =>
+        onEvent === undefined || i >= round.events.length
+          ? Effect.void
+          : Effect.flatMap(onEvent(round.events[i]), () => deliver(i + 1))
+      const settle = publish((s) => ({ ...s, count: round.nextIndex, status: round.status, settled: round.settled }))
+      const tools = options.tools && round.status === "awaiting_tool_results" && live.pending.length > 0
+        ? runTools(options.tools)
+        : undefined
+      // The checkpoint (with the pending calls) is saved before consumers see the round, so a
+      // restart never delivers an event twice; the calls themselves are guarded by the ledger.
+      return Effect.flatMap(
+        store.saveCheckpoint(id, { cursor: round.nextIndex, pending: live.pending }),
+        () => {
+          const delivered = onEvent === undefined ? settle : Effect.zipRight(deliver(0), settle)
+          return tools === undefined ? delivered : Effect.zipRight(delivered, tools)
         }
-        // The checkpoint (with the pending calls) is saved before consumers see the round, so a
-        // restart never delivers an event twice; the calls themselves are guarded by the ledger.
-        yield* store.saveCheckpoint(id, { cursor: round.nextIndex, pending: live.pending })
-        if (options.onEvent) { for (const item of round.events) yield* options.onEvent(item) }
-        yield* publish((s) => ({
-          ...s,
-          count: round.nextIndex,
-          status: round.status,
-          settled: round.settled
-        }))
-        if (options.tools && round.status === "awaiting_tool_results" && live.pending.length > 0) {
-          yield* runTools(options.tools)
-        }
-      })
+      )
+    }
 
     // A plain loop over the feed's steps: one watcher per session, so no Stream machinery here.
     const feed = yield* ChangeFeed.stepper(id, {

@@ -10,6 +10,7 @@ import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as Endpoints from "../src/internal/endpoints.js"
 import * as FastDecode from "../src/internal/fastDecode.js"
 import * as Wire from "../src/Wire.js"
 import { arbitrary, spec } from "./support/spec.js"
@@ -237,4 +238,28 @@ describe("exact on the Schema features the fast path interprets", () => {
     assert.strictEqual(decoded.renamed, "w")
     assert.deepStrictEqual(shape(decoded), shape(Schema.decodeUnknownSync(Tagged)({ kind: "t", wire_name: "w" })))
   })
+})
+
+describe("a schema that only checks encodes what it decoded unchanged", () => {
+  // The transport skips the encode of such schemas (every query), so this must hold for them.
+  const plain = Endpoints.all.flatMap((endpoint) =>
+    [endpoint.query, endpoint.body].filter((s): s is Schema.Schema<any, any> =>
+      s !== undefined && FastDecode.checksOnly(s.ast)
+    ).map((schema) => [endpoint.name, schema] as const)
+  )
+
+  it("the long-poll's query is one of them", () => {
+    assert.isTrue(FastDecode.checksOnly(Endpoints.sessions_changes.query.ast))
+    assert.isFalse(FastDecode.checksOnly(Wire.SessionChanges.ast))
+    assert.isAtLeast(plain.length, 10)
+  })
+
+  for (const [name, schema] of plain) {
+    it.prop(name, [Arbitrary.make(schema)], ([value]) => {
+      const decoded = Schema.decodeUnknownSync(schema)(Schema.encodeSync(schema)(value))
+      const encoded = Schema.encodeSync(schema)(decoded)
+      assert.deepStrictEqual(shape(encoded), shape(decoded))
+      assert.strictEqual(JSON.stringify(encoded), JSON.stringify(decoded))
+    }, { fastCheck: { numRuns: 20 } })
+  }
 })

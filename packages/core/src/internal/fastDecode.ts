@@ -311,6 +311,30 @@ const union = (ast: AST.Union): Decode => {
 }
 
 /**
+ * Whether the schema only checks (keywords, literals, structs, arrays, unions and filters): then
+ * encoding what it decoded gives the same value back, and a caller may skip the encode.
+ */
+export const checksOnly = (ast: AST.AST): boolean => {
+  switch (ast._tag) {
+    case "TypeLiteral":
+      return ast.propertySignatures.every((ps) => checksOnly(ps.type))
+        && ast.indexSignatures.every((is) => checksOnly(is.parameter) && checksOnly(is.type))
+    case "TupleType":
+      return ast.elements.every((e) => checksOnly(e.type)) && ast.rest.every((r) => checksOnly(r.type))
+    case "Union":
+      return ast.types.every(checksOnly)
+    case "Refinement":
+      return checksOnly(ast.from)
+    case "Transformation":
+    case "Declaration":
+    case "Suspend":
+      return false
+    default:
+      return true
+  }
+}
+
+/**
  * The fast decoder of `schema`: the decoded value, or `undefined` when Schema itself must be asked
  * (the input is invalid, or this path could not decide). `undefined` is never a decoded value here:
  * callers use it only for schemas of objects.

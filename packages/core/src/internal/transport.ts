@@ -94,6 +94,10 @@ const queryParams = (query: Readonly<Record<string, unknown>>): UrlParams.UrlPar
   return params
 }
 
+// A schema that only checks needs no encode after its decode: what it decoded is what it would
+// encode (query parameters are all such schemas, and every request has them).
+const checksOnly = new WeakMap<Schema.Schema<any, any>, boolean>()
+
 /**
  * Checks the caller's input against the schema, fills discriminators and defaults, and encodes.
  * Synchronous: the wire schemas have no asynchronous parts, and this runs on every request.
@@ -104,7 +108,9 @@ const normalize = (
   input: unknown
 ): Either.Either<unknown, HaiError.InvalidRequest> => {
   const decoded = decoderOf(schema)(input)
-  const encoded = Either.isRight(decoded) ? encoderOf(schema)(decoded.right) : decoded
+  let plain = checksOnly.get(schema)
+  if (plain === undefined) checksOnly.set(schema, plain = FastDecode.checksOnly(schema.ast))
+  const encoded = Either.isRight(decoded) && !plain ? encoderOf(schema)(decoded.right) : decoded
   return Either.mapLeft(encoded, (error) => new HaiError.InvalidRequest({ operation, ...firstIssue(error) }))
 }
 
@@ -236,7 +242,12 @@ interface RequestInfo {
 }
 
 /** Builds the runner every generated method calls. */
-export const makeRunner = (client: HttpClient.HttpClient, config: TransportConfig): Runner => {
+export const makeRunner = (
+  client: HttpClient.HttpClient,
+  config: TransportConfig,
+  // Off for the unspanned runner: there is no span of its own to carry the ids.
+  annotateSpans = true
+): Runner => {
   const timeoutMillis = Duration.toMillis(config.timeout)
   const marginMillis = Duration.toMillis(config.longPollMargin)
   const schedule = RetryPolicy.honourRetryAfter(config.retrySchedule)
@@ -354,7 +365,9 @@ export const makeRunner = (client: HttpClient.HttpClient, config: TransportConfi
         schedule,
         (error) => RetryPolicy.isRetryable(error, { method: endpoint.method, idempotencyKey: safeToRepeat })
       )
-      return pathParams.length === 0 ? retried : Effect.tap(retried, () => annotate(endpoint, pathParams))
+      return pathParams.length === 0 || !annotateSpans
+        ? retried
+        : Effect.tap(retried, () => annotate(endpoint, pathParams))
     })
 }
 
