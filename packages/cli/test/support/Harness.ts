@@ -13,6 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { afterAll } from "vitest"
 import * as Cli from "../../src/Cli.js"
 import * as Interactive from "../../src/Interactive.js"
 import * as Render from "../../src/Render.js"
@@ -43,8 +44,18 @@ export const EmulatorSocketLive = Layer.mergeAll(
 /** The environment pointing `hai` at a served emulator. */
 export const socketEnv = (url: string) => ({ HAI_API_KEY: "hk-emulator", HAI_API_BASE_URL: url })
 
-/** A fresh temporary directory. */
-export const tempDir = (prefix = "hai-cli-") => Fs.mkdtempSync(Path.join(Os.tmpdir(), prefix))
+const made: Array<string> = []
+// Removed once the test file is done (a test may still read one after its command ran).
+afterAll(() => {
+  for (const dir of made.splice(0)) Fs.rmSync(dir, { recursive: true, force: true })
+})
+
+/** A fresh temporary directory, removed after the test file. */
+export const tempDir = (prefix = "hai-cli-") => {
+  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), prefix))
+  made.push(dir)
+  return dir
+}
 
 export interface RunOptions {
   readonly env?: Record<string, string>
