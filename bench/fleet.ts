@@ -18,7 +18,11 @@
  *
  * Each phase runs compiled (bundled by esbuild, on bare node) unless `--tsx` is given.
  *
- *   npx tsx bench/fleet.ts [sessions=1000] [--steps 20] [--ms 1000] [--warmup ms] [--only burst|steady] [--tsx]
+ * `--node-flags "..."` passes flags to the measured process (e.g. `"--max-old-space-size=768"`, to see
+ * how a heap cap trades RSS for collections).
+ *
+ *   npx tsx bench/fleet.ts [sessions=1000] [--steps 20] [--ms 1000] [--warmup ms] [--only burst|steady]
+ *     [--node-flags "..."] [--tsx]
  */
 import { HttpClient } from "@effect/platform"
 import { Session } from "@hai-effect/core"
@@ -216,10 +220,10 @@ const phase = async (name: "burst" | "steady") => {
 // `--phase` (internal) tells such a process which phase to run.
 const runPhaseProcess = (name: string, command: ReadonlyArray<string>) =>
   new Promise<number>((resolve) => {
-    const args = process.argv.slice(2).filter((a, i, all) =>
-      a !== "--only" && all[i - 1] !== "--only" && a !== "--phase" && all[i - 1] !== "--phase"
-    )
-    spawn(process.execPath, [...command, ...args, "--phase", name], { stdio: "inherit" })
+    const own = ["--only", "--phase", "--node-flags"]
+    const args = process.argv.slice(2).filter((a, i, all) => !own.includes(a) && !own.includes(all[i - 1]))
+    const nodeFlags = flag("node-flags", "").split(" ").filter((f) => f !== "")
+    spawn(process.execPath, [...nodeFlags, ...command, ...args, "--phase", name], { stdio: "inherit" })
       .on("exit", (code: number | null) => resolve(code ?? 1))
   })
 
@@ -236,7 +240,7 @@ const main = async () => {
   console.log(
     `fleet: ${sessions} sessions, each phase in its own process (${
       argv.includes("--tsx") ? "tsx" : "compiled bundle on node"
-    })`
+    }${flag("node-flags", "") !== "" ? `, node flags: ${flag("node-flags", "")}` : ""})`
   )
   const phases = only === "all" ? ["burst", "steady"] : [only]
   const codes: Array<number> = []
