@@ -12,6 +12,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Wire from "../src/Wire.js"
 import * as Fake from "./support/fake.js"
+import { hasExoticKeys, mutate, paths } from "./support/mutation.js"
 import { arbitrary, component, example, spec } from "./support/spec.js"
 
 const fc = FastCheck
@@ -39,46 +40,12 @@ const decoders: ReadonlyArray<readonly [string, Schema.Schema<any, any>]> = [
   ["AgentEvent", Wire.AgentEvent]
 ]
 
-/**
- * Own keys that break effect's decoders today (see "exotic ... in valid JSON" below, which pins
- * each one deterministically). The random properties skip them so that they fail only for new
- * reasons; once those tests pass, this guard can go.
- */
-const exoticKeys = ["__proto__", "toString", "valueOf"]
-const hasExoticKeys = (value: unknown): boolean =>
-  Array.isArray(value)
-    ? value.some(hasExoticKeys)
-    : value !== null && typeof value === "object"
-    ? Object.keys(value).some((k) => exoticKeys.includes(k)) || Object.values(value).some(hasExoticKeys)
-    : false
-
 /** Decodes; a thrown exception fails the property, a Left must be a ParseError. */
 const decodeSafely = (schema: Schema.Schema<any, any>, input: unknown) => {
   const result = Schema.decodeUnknownEither(schema)(input)
   assert.isTrue(Either.isEither(result))
   if (Either.isLeft(result)) assert.isTrue(ParseResult.isParseError(result.left))
   return result
-}
-
-const paths = (value: unknown, prefix: ReadonlyArray<string | number> = []): Array<ReadonlyArray<string | number>> => {
-  const out: Array<ReadonlyArray<string | number>> = [prefix]
-  if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...prefix, i])))
-  else if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...prefix, k]))
-  }
-  return out
-}
-
-/** Replaces (or deletes) the value at one path of a JSON value. */
-const mutate = (value: unknown, at: ReadonlyArray<string | number>, replacement: unknown, remove: boolean): unknown => {
-  if (at.length === 0) return replacement
-  const copy: any = Array.isArray(value) ? [...value] : { ...(value as object) }
-  const [head, ...rest] = at
-  if (rest.length === 0 && remove) {
-    if (Array.isArray(copy)) copy.splice(head as number, 1)
-    else delete copy[head]
-  } else copy[head] = mutate(copy[head], rest, replacement, remove)
-  return copy
 }
 
 describe("any JSON decodes to a value or a ParseError", () => {
