@@ -18,16 +18,19 @@
  *
  * Each phase runs compiled (bundled by esbuild, on bare node) unless `--tsx` is given.
  *
+ * `--consumer stream` reads each session's events as a Stream (`Session.start` and `handle.events`)
+ * instead of through `Session.run`'s `onEvent`.
+ *
  * `--node-flags "..."` passes flags to the measured process (e.g. `"--max-old-space-size=768"`, to see
  * how a heap cap trades RSS for collections).
  *
  *   npx tsx bench/fleet.ts [sessions=1000] [--steps 20] [--ms 1000] [--warmup ms] [--only burst|steady]
- *     [--node-flags "..."] [--tsx]
+ *     [--consumer onEvent|stream] [--node-flags "..."] [--tsx]
  */
 import { HttpClient } from "@effect/platform"
-import { Session } from "@hai-effect/core"
+import { type ChangeFeed, Session } from "@hai-effect/core"
 import { NodeHai } from "@hai-effect/platform-node"
-import { Cause, Effect } from "effect"
+import { Cause, Effect, Stream } from "effect"
 import { spawn } from "node:child_process"
 import { monitorEventLoopDelay } from "node:perf_hooks"
 import { compile } from "./support/compiled.js"
@@ -43,6 +46,8 @@ const steps = Number(flag("steps", "20"))
 const stepMs = Number(flag("ms", "1000"))
 const only = flag("only", "all")
 const warmupMs = Number(flag("warmup", String(2 * stepMs + 3000)))
+// How events reach the consumer: `onEvent` of `Session.run` (default), or `stream`.
+const consumer = flag("consumer", "onEvent")
 
 const now = () => performance.timeOrigin + performance.now()
 
@@ -117,20 +122,29 @@ const phase = async (name: "burst" | "steady") => {
       Effect.forEach(
         Array.from({ length: sessions }, (_, i) => i),
         (i) => {
-          const run = Session.run({
-            agent: name === "burst" ? "h/web-surfer-holo3-1-35b" : "bench/ticker",
-            messages: name === "burst" ? `task ${i}` : `${steps}x${stepMs}`,
-            onEvent: ({ event }) =>
-              Effect.sync(() => {
-                delivered++
-                const at = now()
-                const emitted = Date.parse(event.timestamp)
-                const latency = at - emitted
-                secondMax = Math.max(secondMax, latency)
-                // Events emitted in the measured window, however late they arrive.
-                if (emitted >= measureFrom) samples.push([emitted, latency])
-              })
-          }).pipe(
+          const agent = name === "burst" ? "h/web-surfer-holo3-1-35b" : "bench/ticker"
+          const messages = name === "burst" ? `task ${i}` : `${steps}x${stepMs}`
+          const onEvent = ({ event }: ChangeFeed.IndexedEvent) =>
+            Effect.sync(() => {
+              delivered++
+              const at = now()
+              const emitted = Date.parse(event.timestamp)
+              const latency = at - emitted
+              secondMax = Math.max(secondMax, latency)
+              // Events emitted in the measured window, however late they arrive.
+              if (emitted >= measureFrom) samples.push([emitted, latency])
+            })
+          // `stream`: a handle's `events` Stream read by a consumer fiber, while the turn is awaited.
+          const watched = consumer === "stream"
+            ? Effect.scoped(
+              Effect.flatMap(Session.start({ agent, messages }), (handle) =>
+                Effect.zipRight(
+                  Effect.forkScoped(Stream.runForEach(handle.events, onEvent)),
+                  handle.awaitSettled()
+                ))
+            )
+            : Session.run({ agent, messages, onEvent })
+          const run = watched.pipe(
             Effect.tap(() => Effect.sync(() => (firstSettledAt = Math.min(firstSettledAt, now())))),
             Effect.either
           )
@@ -176,7 +190,7 @@ const phase = async (name: "burst" | "steady") => {
       }; events lost=${lost} duplicated=${duplicated} delivered=${delivered}`
     )
     console.log(
-      `${tag}: delivery latency (emulator append -> onEvent)${
+      `${tag}: delivery latency (emulator append -> ${consumer === "stream" ? "Stream consumer" : "onEvent"})${
         name === "steady" ? `, all ${sessions} sessions watched` : ""
       }: ${describe(sorted)} (targets 5 / 25)`
     )

@@ -658,18 +658,27 @@ const makeHandle = <A>(
         return yield* finish(snapshot, start)
       })).pipe(Effect.withSpan("Session.awaitSettled", { attributes: { "hai.session_id": id } }))
 
+    // Each step waits for the snapshot to move past what was emitted and takes every event since,
+    // as one chunk: no queue of snapshots per reader, and a slow reader gets larger chunks, not a
+    // backlog. The events come first, then the watcher's failure if it failed, then the end. The
+    // position is the unfold's state, so each run of the stream starts from the first event.
     const events = (): Stream.Stream<ChangeFeed.IndexedEvent, HaiError.SessionError> =>
-      state.changes.pipe(
-        Stream.takeUntil((s) => !s.watching),
-        Stream.mapAccumEffect(live.base, (emitted, s) =>
-          Option.isSome(s.failure) && emitted >= s.count
-            ? Effect.fail(s.failure.value)
-            : Effect.succeed([
-              s.count,
-              Chunk.unsafeFromArray(live.log.slice(emitted - live.base, s.count - live.base))
-            ])),
-        Stream.flattenChunks
-      )
+      Stream.unfoldChunkEffect(live.base, (emitted) =>
+        Effect.flatMap(
+          waitFor((s) => s.count > emitted || !s.watching || Option.isSome(s.failure)),
+          (
+            s
+          ): Effect.Effect<
+            Option.Option<readonly [Chunk.Chunk<ChangeFeed.IndexedEvent>, number]>,
+            HaiError.SessionError
+          > => {
+            if (s.count > emitted) {
+              const chunk = Chunk.unsafeFromArray(live.log.slice(emitted - live.base, s.count - live.base))
+              return Effect.succeed(Option.some([chunk, s.count] as const))
+            }
+            return Option.isSome(s.failure) ? Effect.fail(s.failure.value) : Effect.succeed(Option.none())
+          }
+        ))
 
     const send = (input: Message | ReadonlyArray<Message>) =>
       Effect.gen(function*() {

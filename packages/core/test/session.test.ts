@@ -389,6 +389,30 @@ describe("handle", () => {
       assert.isTrue(result.events.length <= indices.length)
     }).pipe(Effect.provide(emulated())))
 
+  it.effect("a reader of events gets every event received, then the watcher's failure", () =>
+    Effect.gen(function*() {
+      yield* register("slow-steps", () => Array.from({ length: 6 }, (_, i) => Scenario.think("1 second", `step ${i}`)))
+      const emulator = yield* Emulator.Emulator
+      const [collected, failure] = yield* Effect.scoped(Effect.gen(function*() {
+        const handle = yield* Session.start({ agent: "slow-steps", messages: "go" })
+        const seen: Array<number> = []
+        const reader = yield* Effect.fork(
+          handle.events.pipe(Stream.runForEach((e) => Effect.sync(() => seen.push(e.index))), Effect.flip)
+        )
+        for (let i = 0; i < 3; i++) yield* TestClock.adjust("1 second")
+        // From now on every /changes is refused: the watcher fails with a non-transient error.
+        yield* emulator.setFaults({
+          routes: [{ route: "GET /api/v2/sessions/{id}/changes", errorRate: 1, errorStatus: 401 }]
+        })
+        const failure = yield* withClock(Fiber.join(reader))
+        yield* emulator.setFaults({})
+        return [seen, failure] as const
+      }))
+      assert.strictEqual(failure._tag, "Unauthorized")
+      assert.isAbove(collected.length, 3)
+      assert.deepStrictEqual(collected, collected.map((_, i) => i), "every event received, once, in order")
+    }).pipe(Effect.provide(emulated())))
+
   it.effect("statusChanges: a reader who joins late starts from the current status; readers agree", () =>
     Effect.gen(function*() {
       const [early, late, events] = yield* withClock(Effect.scoped(Effect.gen(function*() {
