@@ -37,7 +37,6 @@
  */
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
@@ -416,27 +415,34 @@ const makeHandle = <A>(
     const turnStart = yield* Ref.make(-1)
 
     // Turn waits are Deferreds completed by the watcher's updates, not Stream subscriptions.
-    const waiters = new Set<{ readonly test: (s: Snapshot) => boolean; readonly done: Deferred.Deferred<Snapshot> }>()
+    interface Waiter {
+      readonly test: (s: Snapshot) => boolean
+      readonly resume: (effect: Effect.Effect<Snapshot>) => void
+    }
+    const waiters = new Set<Waiter>()
     const publish = (update: (s: Snapshot) => Snapshot) =>
       Effect.sync(() => {
         const next = state.unsafeUpdate(update)
         for (const waiter of waiters) {
           if (waiter.test(next)) {
             waiters.delete(waiter)
-            Deferred.unsafeDone(waiter.done, Exit.succeed(next))
+            waiter.resume(Effect.succeed(next))
           }
         }
       })
+    // A wait is a callback in `waiters` (removed when the wait is interrupted): every reader of a
+    // handle waits here once per round, so it costs no Deferred and no finalizer.
     const waitFor = (test: (s: Snapshot) => boolean): Effect.Effect<Snapshot> =>
-      Effect.flatMap(Deferred.make<Snapshot>(), (done) => {
-        const waiter = { test, done }
-        waiters.add(waiter)
-        return Effect.flatMap(
-          state.get,
-          (now) => test(now) ? Effect.succeed(now) : Deferred.await(done)
-        ).pipe(
-          Effect.ensuring(Effect.sync(() => waiters.delete(waiter)))
-        )
+      Effect.suspend(() => {
+        const now = state.unsafeGet()
+        if (test(now)) return Effect.succeed(now)
+        return Effect.async<Snapshot>((resume) => {
+          const waiter: Waiter = { test, resume }
+          waiters.add(waiter)
+          return Effect.sync(() => {
+            waiters.delete(waiter)
+          })
+        })
       })
     const hardDeadlineHit = yield* Ref.make(false)
 
