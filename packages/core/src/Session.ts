@@ -41,6 +41,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Ref from "effect/Ref"
@@ -490,6 +491,10 @@ const makeHandle = <A>(
         })
       }).pipe(Effect.withSpan("Session.runTools", { attributes: { "hai.session_id": id } }))
 
+    // The caller's code run by the watcher (`onEvent`, tool handlers) is traced as the caller was.
+    const traced = yield* FiberRef.get(FiberRef.currentTracerEnabled)
+    const asCaller = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      traced ? Effect.withTracerEnabled(effect, true) : effect
     // Chained by hand rather than a generator: this runs once per round of every watched session.
     const onRound = (
       round: ChangeFeed.Round
@@ -520,8 +525,8 @@ const makeHandle = <A>(
       return Effect.flatMap(
         store.saveCheckpoint(id, { cursor: round.nextIndex, pending: live.pending }),
         () => {
-          const delivered = onEvent === undefined ? settle : Effect.zipRight(deliver(0), settle)
-          return tools === undefined ? delivered : Effect.zipRight(delivered, tools)
+          const delivered = onEvent === undefined ? settle : Effect.zipRight(asCaller(deliver(0)), settle)
+          return tools === undefined ? delivered : Effect.zipRight(delivered, asCaller(tools))
         }
       )
     }
@@ -537,7 +542,10 @@ const makeHandle = <A>(
         feed.step(at),
         ([round, next]) => Effect.zipRight(onRound(round), Option.isSome(next) ? loop(next.value) : Effect.void)
       )
-    const watcher = loop(feed.initial).pipe(
+    // The watcher's own requests are not traced (a span per poll would be a span per event): it
+    // runs with the tracer off, set once, and the caller's code it runs (`onEvent`, tool handlers)
+    // gets the caller's setting back. Polls then need no tracer switch of their own per request.
+    const watcher = Effect.withTracerEnabled(loop(feed.initial), false).pipe(
       Effect.catchAll((failure) => publish((s) => ({ ...s, failure: Option.some(failure) }))),
       Effect.ensuring(publish((s) => ({ ...s, watching: false })))
     )

@@ -14,13 +14,13 @@ import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
-import * as Tracer from "effect/Tracer"
 import * as util from "node:util"
 import * as HaiError from "../src/HaiError.js"
 import * as RetryPolicy from "../src/RetryPolicy.js"
 import * as Wire from "../src/Wire.js"
 import type { Fake, Reply } from "./support/fake.js"
 import { API_KEY, call, empty, fake, json, SESSION_ID } from "./support/fake.js"
+import { recording } from "./support/tracer.js"
 
 const noRetry = { retrySchedule: RetryPolicy.none }
 
@@ -408,44 +408,7 @@ describe("the API key never shows", () => {
 
   it.effect("spans (names, attributes, events, exits) carry no key", () =>
     Effect.gen(function*() {
-      const spans: Array<
-        { name: string; attributes: Map<string, unknown>; events: Array<unknown>; span: Tracer.Span }
-      > = []
-      const tracer = Tracer.make({
-        span: (name, parent, context, links, startTime, kind) => {
-          const attributes = new Map<string, unknown>()
-          const events: Array<unknown> = []
-          let status: Tracer.SpanStatus = { _tag: "Started", startTime }
-          const span: Tracer.Span = {
-            _tag: "Span",
-            name,
-            spanId: String(spans.length + 1).padStart(16, "0"),
-            traceId: parent._tag === "Some" ? parent.value.traceId : "1".repeat(32),
-            parent,
-            context,
-            get status() {
-              return status
-            },
-            attributes,
-            links,
-            sampled: true,
-            kind,
-            end: (endTime, exit) => {
-              status = { _tag: "Ended", startTime, endTime, exit }
-            },
-            attribute: (key, value) => {
-              attributes.set(key, value)
-            },
-            event: (eventName, _time, eventAttributes) => {
-              events.push([eventName, eventAttributes])
-            },
-            addLinks: () => {}
-          }
-          spans.push({ name, attributes, events, span })
-          return span
-        },
-        context: (f) => f()
-      })
+      const { spans, tracer } = recording()
       const f = fake((_, i) => i === 0 ? json(200, statusJson) : json(401, { detail: "bad key" }))
       yield* call(f, (hai) => Effect.exit(Effect.zip(hai.sessions.status(SESSION_ID), hai.sessions.status(SESSION_ID))))
         .pipe(Effect.withTracer(tracer))

@@ -5,6 +5,7 @@ import * as Scenario from "@hai-effect/emulator/Scenario"
 import { Duration, Effect, Exit, Fiber, Layer, Option, Ref, Schema, Stream, TestClock } from "effect"
 import { ChangeFeed, HaiAgents, HaiError, Session, SessionStore, Tool, Toolkit } from "../src/index.js"
 import { emulated } from "./support/emulated.js"
+import { recording } from "./support/tracer.js"
 
 const agent = "h/web-surfer-holo3-1-35b"
 
@@ -220,6 +221,41 @@ describe("tools", () => {
         e.event.type === "AgentEvent" && (e.event as any).data.kind === "tool_result"
       )
       assert.strictEqual(results.length, 2)
+    }).pipe(Effect.provide(emulated())))
+
+  it.effect("tracing: tool handlers and onEvent keep the caller's spans; the watcher's polls have none", () =>
+    Effect.gen(function*() {
+      const { ancestors, spans, tracer } = recording()
+      const weather = Tool.make("get_weather", {
+        description: "weather",
+        parameters: Schema.Struct({ city: Schema.String }),
+        success: Weather,
+        handler: () => Effect.withSpan(Effect.succeed({ celsius: 18 }), "user.tool")
+      })
+      yield* register("traced", [
+        Scenario.callTools([{ name: "get_weather", args: { city: "Paris" } }]),
+        Scenario.answer("ok")
+      ])
+      yield* withClock(
+        Session.run({
+          agent: "traced",
+          messages: "go",
+          tools: Toolkit.make(weather),
+          onEvent: () => Effect.withSpan(Effect.void, "user.onEvent")
+        }).pipe(Effect.withTracer(tracer))
+      )
+      const named = (name: string) => spans.filter((s) => s.name === name)
+      assert.lengthOf(named("Session.run"), 1)
+      assert.isAbove(named("user.onEvent").length, 3)
+      for (const s of named("user.onEvent")) assert.include(ancestors(s.span), "Session.run")
+      assert.lengthOf(named("user.tool"), 1)
+      assert.include(ancestors(named("user.tool")[0].span), "Session.runTools")
+      assert.include(ancestors(named("Session.runTools")[0].span), "Session.run")
+      // The create and the tool results are traced requests; the long-polls are not.
+      assert.lengthOf(named("HaiAgents.sessions.create"), 1)
+      assert.lengthOf(named("HaiAgents.sessions.sendToolResults"), 1)
+      const http = spans.filter((s) => s.name.startsWith("http.client"))
+      assert.lengthOf(http, 2, http.map((s) => s.attributes.get("url.full")).join(", "))
     }).pipe(Effect.provide(emulated())))
 
   it.effect("bad arguments, failures, defects and unknown tools go back as error_event", () =>
