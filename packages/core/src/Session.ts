@@ -632,45 +632,45 @@ const makeHandle = <A>(
         }
       })
 
-    const awaitSettled = (wait?: WaitOptions) =>
-      Effect.scoped(Effect.gen(function*() {
-        const start = yield* Ref.get(turnStart)
-        if (wait?.softDeadline !== undefined) {
-          yield* Effect.forkScoped(
-            Effect.sleep(wait.softDeadline).pipe(
-              Effect.zipRight(hai.sessions.forceAnswer(id)),
-              Effect.catchAll((e) => Effect.logWarning("force answer at the soft deadline failed", e.message))
-            )
+    const deadlines = (wait: WaitOptions) =>
+      Effect.all([
+        wait.softDeadline === undefined ? Effect.void : Effect.forkScoped(
+          Effect.sleep(wait.softDeadline).pipe(
+            Effect.zipRight(hai.sessions.forceAnswer(id)),
+            Effect.catchAll((e) => Effect.logWarning("force answer at the soft deadline failed", e.message))
           )
-        }
-        if (wait?.hardDeadline !== undefined) {
-          yield* Effect.forkScoped(
-            Effect.sleep(wait.hardDeadline).pipe(
-              Effect.zipRight(Ref.set(hardDeadlineHit, true)),
-              Effect.zipRight(hai.sessions.cancel(id)),
-              Effect.catchAll((e) => Effect.logWarning("cancel at the hard deadline failed", e.message))
-            )
-          )
-        }
-        const settled = waitFor(settledSince(start))
-        const snapshot = wait?.timeout === undefined ? yield* settled : yield* settled.pipe(
-          Effect.timeoutFail({
-            duration: wait.timeout,
-            onTimeout: () => undefined
-          }),
-          Effect.catchAll(() =>
-            Effect.flatMap(state.get, (s) =>
-              Effect.fail(
-                new HaiError.WaitTimeout({
-                  sessionId: id,
-                  lastStatus: s.status,
-                  waitedMillis: Duration.toMillis(Duration.decode(wait.timeout!))
-                })
-              ))
+        ),
+        wait.hardDeadline === undefined ? Effect.void : Effect.forkScoped(
+          Effect.sleep(wait.hardDeadline).pipe(
+            Effect.zipRight(Ref.set(hardDeadlineHit, true)),
+            Effect.zipRight(hai.sessions.cancel(id)),
+            Effect.catchAll((e) => Effect.logWarning("cancel at the hard deadline failed", e.message))
           )
         )
-        return yield* finish(snapshot, start)
-      })).pipe(Effect.withSpan("Session.awaitSettled", { attributes: { "hai.session_id": id } }))
+      ], { discard: true })
+    const settledOrTimeout = (start: number, wait?: WaitOptions): Effect.Effect<Snapshot, HaiError.WaitTimeout> =>
+      wait?.timeout === undefined ? waitFor(settledSince(start)) : waitFor(settledSince(start)).pipe(
+        Effect.timeoutFail({ duration: wait.timeout, onTimeout: () => undefined }),
+        Effect.catchAll(() =>
+          Effect.flatMap(state.get, (s) =>
+            Effect.fail(
+              new HaiError.WaitTimeout({
+                sessionId: id,
+                lastStatus: s.status,
+                waitedMillis: Duration.toMillis(Duration.decode(wait.timeout!))
+              })
+            ))
+        )
+      )
+    // A scope only when there are deadline timers to tie to the wait: a plain wait (every turn of
+    // most handles) holds nothing more than its callback while the session works.
+    const awaitSettled = (wait?: WaitOptions) =>
+      Effect.flatMap(Ref.get(turnStart), (start) => {
+        const settle = Effect.flatMap(settledOrTimeout(start, wait), (snapshot) => finish(snapshot, start))
+        return wait?.softDeadline === undefined && wait?.hardDeadline === undefined
+          ? settle
+          : Effect.scoped(Effect.zipRight(deadlines(wait), settle))
+      }).pipe(Effect.withSpan("Session.awaitSettled", { attributes: { "hai.session_id": id } }))
 
     // Each step waits for the snapshot to move past what was emitted and takes every event since,
     // as one chunk: no queue of snapshots per reader, and a slow reader gets larger chunks, not a
