@@ -38,13 +38,20 @@ const benchmarks: ReadonlyArray<
       ? ["200", "--steps", "5", "--ms", "3000", "--only", "steady"]
       : ["1000", "--steps", "10", "--ms", "3000", "--only", "steady"]
   },
-  // The same stress case with each session read as a Stream (`Session.start`, `handle.events`).
+  // Both again with each session read as a Stream (`Session.start`, `handle.events`).
   {
     name: "fleet",
     label: "fleet-stream",
     args: quick
       ? ["200", "--steps", "10", "--only", "steady", "--consumer", "stream"]
       : ["1000", "--steps", "20", "--only", "steady", "--consumer", "stream"]
+  },
+  {
+    name: "fleet",
+    label: "fleet-stream-3s-steps",
+    args: quick
+      ? ["200", "--steps", "5", "--ms", "3000", "--only", "steady", "--consumer", "stream"]
+      : ["1000", "--steps", "10", "--ms", "3000", "--only", "steady", "--consumer", "stream"]
   }
 ]
 
