@@ -1,7 +1,7 @@
 /**
  * The SDK's cost over a bare client for one small GET: `sessions.status(id)` through
  * `HaiAgents.layer` + `FetchHttpClient.layer` (sdk-fetch) and through `NodeHai.layer`, which uses
- * `NodeHttpClient.layerUndici` (sdk-undici), against a `fetch` loop and an `undici.request` loop
+ * `UndiciHttpClient` (sdk-undici), against a `fetch` loop and an `undici.request` loop
  * (fetch in Node is itself built on undici) with the same URL and headers that parse the JSON
  * body. One local server, one process, the order of the sides rotating every round so that drift
  * (JIT, GC, CPU frequency) hits all alike.
