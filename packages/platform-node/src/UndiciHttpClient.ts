@@ -43,6 +43,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import { Readable } from "node:stream"
+import type { ReadableStream as NodeReadableStream } from "node:stream/web"
 
 type Body = Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>
 
@@ -101,7 +102,8 @@ const bodyOf = <A, E>(
       // `FormData` (`NodeHttpClient.layerUndici` fails on it), and the boundary goes in the type.
       const encoded = new Response(body.formData)
       return send(
-        encoded.body === null ? null : Readable.fromWeb(encoded.body as any),
+        // The DOM `ReadableStream` type and node:stream/web's differ only in their declarations.
+        encoded.body === null ? null : Readable.fromWeb(encoded.body as NodeReadableStream<Uint8Array>),
         encoded.headers.get("content-type") ?? undefined
       )
     }
