@@ -130,9 +130,11 @@ export const tool = <P, PI>(spec: ToolSpec<P, PI>): ToolSpec<P, PI> => spec
  * @category Models
  */
 export interface SessionRequest<A = unknown, I = unknown>
-  extends Omit<Session.StartRequest<A, I, Toolkit.Toolkit<never>>, "tools" | "cancelOnClose">
+  extends Omit<Session.StartRequest<A, I, Toolkit.Toolkit<never>>, "tools" | "cancelOnClose" | "onEvent">
 {
   readonly tools?: ReadonlyArray<ToolSpec> | Toolkit.Toolkit<Tool.Any> | undefined
+  /** Called with each event as it arrives, in order, before the turn it belongs to settles. */
+  readonly onEvent?: ((event: ChangeFeed.IndexedEvent) => void) | undefined
 }
 
 /**
@@ -141,10 +143,7 @@ export interface SessionRequest<A = unknown, I = unknown>
  * @since 0.1.0
  * @category Models
  */
-export interface RunSessionRequest<A = unknown, I = unknown> extends SessionRequest<A, I> {
-  /** Called with each event as it arrives. */
-  readonly onEvent?: ((event: ChangeFeed.IndexedEvent) => void) | undefined
-}
+export interface RunSessionRequest<A = unknown, I = unknown> extends SessionRequest<A, I> {}
 
 /**
  * How a session (or a turn) settled.
@@ -189,9 +188,13 @@ const toToolkit = (tools: SessionRequest["tools"]): Toolkit.Toolkit<Tool.Any> | 
 }
 
 const toStartRequest = <A, I>(request: SessionRequest<A, I>): Session.StartRequest<A, I, Toolkit.Toolkit<Tool.Any>> => {
-  const { tools, ...rest } = request
+  const { onEvent, tools, ...rest } = request
   const toolkit = toToolkit(tools)
-  return toolkit === undefined ? rest : { ...rest, tools: toolkit }
+  return {
+    ...rest,
+    ...(toolkit !== undefined ? { tools: toolkit } : {}),
+    ...(onEvent !== undefined ? { onEvent: (event: ChangeFeed.IndexedEvent) => Effect.sync(() => onEvent(event)) } : {})
+  }
 }
 
 type Runtime = ManagedRuntime.ManagedRuntime<HaiAgents.HaiAgents, unknown>
@@ -500,16 +503,8 @@ export class HaiClient {
     request: RunSessionRequest<A, I>,
     options?: WaitOptions
   ): Promise<SessionResult<A>> {
-    const { onEvent, ...rest } = request
     const { signal, ...wait } = options ?? {}
-    return this.runner.run(
-      Session.run({
-        ...toStartRequest(rest),
-        ...wait,
-        ...(onEvent ? { onEvent: (event: ChangeFeed.IndexedEvent) => Effect.sync(() => onEvent(event)) } : {})
-      }),
-      signal
-    )
+    return this.runner.run(Session.run({ ...toStartRequest(request), ...wait }), signal)
   }
 
   /**

@@ -162,15 +162,19 @@ describe("HaiClient", () => {
     await useScenario((
       context
     ) => [Scenario.think("tick"), Scenario.answer(`turn ${context.turn}: ${context.messages.join(" ")}`)])
+    const seen: Array<number> = []
     const session = await client.startSession({
       agent,
       messages: "Find the top story on Hacker News",
-      idleTimeout: "10 minutes"
+      idleTimeout: "10 minutes",
+      onEvent: ({ index }) => void seen.push(index)
     })
     expect(session.id).toMatch(/[0-9a-f-]{36}/)
     const first = await session.waitForCompletion({ timeout: "30 seconds" })
     expect(first.status).toBe("idle")
     expect(first.answer).toBe("turn 0: Find the top story on Hacker News")
+    // onEvent saw every event of the turn, in order, before it settled.
+    expect(seen).toEqual(Array.from({ length: first.nextIndex }, (_, i) => i))
 
     await session.sendMessage({ type: "user_message", message: "Now summarize its comments" })
     const second = await session.waitForCompletion({ timeout: "30 seconds" })

@@ -109,6 +109,12 @@ export interface StartRequest<A = unknown, I = unknown, T extends Toolkit.Any = 
   readonly cancelOnClose?: "unsettled" | "always" | "never" | undefined
   /** Bound on the cancel request made on close. Default 10 seconds. */
   readonly cancelTimeout?: Duration.DurationInput | undefined
+  /**
+   * Called with each event as it arrives, in order, by the session's watcher: before the turn it
+   * belongs to can settle, so nothing is missed. The lightest way to follow many sessions at once
+   * (a `Stream` reader per session costs about 20 KiB more while it waits).
+   */
+  readonly onEvent?: ((event: ChangeFeed.IndexedEvent) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -134,10 +140,7 @@ export interface WaitOptions {
  */
 export interface RunRequest<A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.Toolkit<never>>
   extends StartRequest<A, I, T>, WaitOptions
-{
-  /** Called with each event as it arrives. */
-  readonly onEvent?: ((event: ChangeFeed.IndexedEvent) => Effect.Effect<void>) | undefined
-}
+{}
 
 /**
  * How a turn (or a whole one-shot run) ended, when it ended well.
@@ -795,7 +798,7 @@ export const start: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.T
   HaiAgents | Scope.Scope | Toolkit.Requirements<T>
 > // Effect.fn drops the signature's type parameters; the declared type above restores them.
  = Effect.fn("Session.start")((request: StartRequest<any, any, any>) =>
-  Effect.map(startWatching(request, "terminal"), (watched) => watched.handle)
+  Effect.map(startWatching(request, "terminal", request.onEvent), (watched) => watched.handle)
 ) as any
 
 const startWatching = (

@@ -425,6 +425,26 @@ describe("handle", () => {
       assert.isTrue(result.events.length <= indices.length)
     }).pipe(Effect.provide(emulated())))
 
+  it.effect("Session.start's onEvent gets every event once, in order, before the turn settles", () =>
+    Effect.gen(function*() {
+      const seen: Array<number> = []
+      const [result, seenAtSettle] = yield* withClock(Effect.scoped(Effect.gen(function*() {
+        const handle = yield* Session.start({
+          agent,
+          messages: "go",
+          onEvent: (e) => Effect.sync(() => seen.push(e.index))
+        })
+        const result = yield* handle.awaitSettled()
+        return [result, [...seen]] as const
+      })))
+      assert.deepStrictEqual(seenAtSettle, seenAtSettle.map((_, i) => i))
+      assert.isAtLeast(
+        seenAtSettle.length,
+        result.nextIndex,
+        "an event of the turn was not delivered before it settled"
+      )
+    }).pipe(Effect.provide(emulated())))
+
   it.effect("a reader of events gets every event received, then the watcher's failure", () =>
     Effect.gen(function*() {
       yield* register("slow-steps", () => Array.from({ length: 6 }, (_, i) => Scenario.think("1 second", `step ${i}`)))
