@@ -880,6 +880,8 @@ export const attach: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.
     readonly watch?: Omit<ChangeFeed.Options, "fromIndex" | "until"> | undefined
     readonly cancelOnClose?: "unsettled" | "always" | "never" | undefined
     readonly cancelTimeout?: Duration.DurationInput | undefined
+    /** Called with each event from `fromIndex` (or the saved checkpoint) on, as for {@link start}. */
+    readonly onEvent?: ((event: ChangeFeed.IndexedEvent) => Effect.Effect<void>) | undefined
   }
 ) => Effect.Effect<
   Handle<A>,
@@ -923,6 +925,7 @@ export const attach: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.
       toolConcurrency: options?.toolConcurrency ?? 4,
       watch: options?.watch,
       watchUntil: "terminal",
+      onEvent: options?.onEvent,
       pending: Option.isSome(checkpoint) ? checkpoint.value.pending : [],
       state
     })

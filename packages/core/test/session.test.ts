@@ -445,6 +445,18 @@ describe("handle", () => {
       )
     }).pipe(Effect.provide(emulated())))
 
+  it.effect("Session.attach's onEvent starts at fromIndex", () =>
+    Effect.gen(function*() {
+      const hai = yield* HaiAgents.HaiAgents
+      const created = yield* hai.sessions.create({ agent, messages: "go" })
+      const seen: Array<number> = []
+      const result = yield* withClock(Effect.scoped(Effect.flatMap(
+        Session.attach(created.id, { fromIndex: 2, onEvent: (e) => Effect.sync(() => seen.push(e.index)) }),
+        (handle) => handle.awaitSettled()
+      )))
+      assert.deepStrictEqual(seen, Array.from({ length: result.nextIndex - 2 }, (_, i) => i + 2))
+    }).pipe(Effect.provide(emulated())))
+
   it.effect("a reader of events gets every event received, then the watcher's failure", () =>
     Effect.gen(function*() {
       yield* register("slow-steps", () => Array.from({ length: 6 }, (_, i) => Scenario.think("1 second", `step ${i}`)))
