@@ -19,13 +19,13 @@
  * Each phase runs compiled (bundled by esbuild, on bare node) unless `--tsx` is given.
  *
  * `--consumer stream` reads each session's events as a Stream (`Session.start` and `handle.events`)
- * instead of through `Session.run`'s `onEvent`.
+ * instead of through `Session.run`'s `onEvent`; `--consumer start` through `Session.start`'s.
  *
  * `--node-flags "..."` passes flags to the measured process (e.g. `"--max-old-space-size=768"`, to see
  * how a heap cap trades RSS for collections).
  *
  *   npx tsx bench/fleet.ts [sessions=1000] [--steps 20] [--ms 1000] [--warmup ms] [--only burst|steady]
- *     [--consumer onEvent|stream] [--node-flags "..."] [--tsx]
+ *     [--consumer onEvent|start|stream] [--node-flags "..."] [--tsx]
  */
 import { HttpClient } from "@effect/platform"
 import { type ChangeFeed, Session } from "@hai-effect/core"
@@ -135,6 +135,7 @@ const phase = async (name: "burst" | "steady") => {
               if (emitted >= measureFrom) samples.push([emitted, latency])
             })
           // `stream`: a handle's `events` Stream read by a consumer fiber, while the turn is awaited.
+          // `start`: a handle whose watcher hands each event to `onEvent`, while the turn is awaited.
           const watched = consumer === "stream"
             ? Effect.scoped(
               Effect.flatMap(Session.start({ agent, messages }), (handle) =>
@@ -142,6 +143,10 @@ const phase = async (name: "burst" | "steady") => {
                   Effect.forkScoped(Stream.runForEach(handle.events, onEvent)),
                   handle.awaitSettled()
                 ))
+            )
+            : consumer === "start"
+            ? Effect.scoped(
+              Effect.flatMap(Session.start({ agent, messages, onEvent }), (handle) => handle.awaitSettled())
             )
             : Session.run({ agent, messages, onEvent })
           const run = watched.pipe(
@@ -190,9 +195,9 @@ const phase = async (name: "burst" | "steady") => {
       }; events lost=${lost} duplicated=${duplicated} delivered=${delivered}`
     )
     console.log(
-      `${tag}: delivery latency (emulator append -> ${consumer === "stream" ? "Stream consumer" : "onEvent"})${
-        name === "steady" ? `, all ${sessions} sessions watched` : ""
-      }: ${describe(sorted)} (targets 5 / 25)`
+      `${tag}: delivery latency (emulator append -> ${consumer === "stream" ? "Stream consumer" : "onEvent"}${
+        consumer === "start" ? " of Session.start" : ""
+      })${name === "steady" ? `, all ${sessions} sessions watched` : ""}: ${describe(sorted)} (targets 5 / 25)`
     )
     if (name === "steady") {
       console.log(
