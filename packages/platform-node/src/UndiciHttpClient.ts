@@ -55,9 +55,10 @@ const headersTimeout = 60 * 60 * 1000
  *
  * @example
  * import { UndiciHttpClient } from "@hai-effect/platform-node"
- * import { Agent } from "undici"
+ * import * as Undici from "@effect/platform-node/Undici"
  *
- * const client = UndiciHttpClient.make(new Agent({ connections: 64 }))
+ * // undici as @effect/platform-node bundles it: 64 connections at most per origin
+ * const client = UndiciHttpClient.make(new Undici.Agent({ connections: 64 }))
  *
  * @since 0.1.0
  * @category Constructors
