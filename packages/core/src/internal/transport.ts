@@ -80,7 +80,8 @@ const decoderOf = perSchema((schema) => {
     return value !== undefined ? Either.right(value) : full(u)
   }
 })
-const encoderOf = perSchema((schema) => Schema.encodeEither(schema))
+// A schema that only checks (every query schema) encodes what it decoded unchanged: no encode.
+const encoderOf = perSchema((schema) => FastDecode.checksOnly(schema.ast) ? Either.right : Schema.encodeEither(schema))
 
 /** Query values as the service reads them: arrays as repeated keys, absent and null left out. */
 const queryParams = (query: Readonly<Record<string, unknown>>): UrlParams.UrlParams => {
@@ -94,10 +95,6 @@ const queryParams = (query: Readonly<Record<string, unknown>>): UrlParams.UrlPar
   return params
 }
 
-// A schema that only checks needs no encode after its decode: what it decoded is what it would
-// encode (query parameters are all such schemas, and every request has them).
-const checksOnly = new WeakMap<Schema.Schema<any, any>, boolean>()
-
 /**
  * Checks the caller's input against the schema, fills discriminators and defaults, and encodes.
  * Synchronous: the wire schemas have no asynchronous parts, and this runs on every request.
@@ -108,9 +105,7 @@ const normalize = (
   input: unknown
 ): Either.Either<unknown, HaiError.InvalidRequest> => {
   const decoded = decoderOf(schema)(input)
-  let plain = checksOnly.get(schema)
-  if (plain === undefined) checksOnly.set(schema, plain = FastDecode.checksOnly(schema.ast))
-  const encoded = Either.isRight(decoded) && !plain ? encoderOf(schema)(decoded.right) : decoded
+  const encoded = Either.isRight(decoded) ? encoderOf(schema)(decoded.right) : decoded
   return Either.mapLeft(encoded, (error) => new HaiError.InvalidRequest({ operation, ...firstIssue(error) }))
 }
 
