@@ -130,21 +130,21 @@ describe.each(Object.keys(clients) as Array<keyof typeof clients>)("live deadlin
 describe("timeoutBy", () => {
   // A hand-made client that never answers and ignores its AbortSignal.
   const deaf = Layer.succeed(HttpClient.HttpClient, HttpClient.make(() => Effect.never))
+  const statusOverDeaf = (options: Pick<HaiAgents.Options, "timeout" | "timeoutBy">) =>
+    Effect.flatMap(HaiAgents.HaiAgents, (hai) => hai.sessions.status(SESSION_ID)).pipe(
+      Effect.provide(
+        HaiAgents.layer({
+          apiKey: "hk-test",
+          baseUrl: "http://deaf.invalid",
+          retrySchedule: RetryPolicy.none,
+          ...options
+        }).pipe(Layer.provide(deaf))
+      )
+    )
 
   it.live("\"interrupt\" times out a client that ignores the abort signal", () =>
     Effect.gen(function*() {
-      const exit = yield* Effect.flatMap(HaiAgents.HaiAgents, (hai) => hai.sessions.status(SESSION_ID)).pipe(
-        Effect.provide(
-          HaiAgents.layer({
-            apiKey: "hk-test",
-            baseUrl: "http://deaf.invalid",
-            timeout: "200 millis",
-            timeoutBy: "interrupt",
-            retrySchedule: RetryPolicy.none
-          }).pipe(Layer.provide(deaf))
-        ),
-        Effect.exit
-      )
+      const exit = yield* Effect.exit(statusOverDeaf({ timeout: "200 millis", timeoutBy: "interrupt" }))
       assert.isTrue(Exit.isFailure(exit))
       if (Exit.isFailure(exit)) {
         assert.strictEqual(exit.cause._tag === "Fail" ? exit.cause.error._tag : undefined, "TimeoutError")
@@ -153,17 +153,7 @@ describe("timeoutBy", () => {
 
   it.live("\"abort\" (the default) relies on the signal: such a client is still waiting past its timeout", () =>
     Effect.gen(function*() {
-      const fiber = yield* Effect.flatMap(HaiAgents.HaiAgents, (hai) => hai.sessions.status(SESSION_ID)).pipe(
-        Effect.provide(
-          HaiAgents.layer({
-            apiKey: "hk-test",
-            baseUrl: "http://deaf.invalid",
-            timeout: "100 millis",
-            retrySchedule: RetryPolicy.none
-          }).pipe(Layer.provide(deaf))
-        ),
-        Effect.fork
-      )
+      const fiber = yield* Effect.fork(statusOverDeaf({ timeout: "100 millis" }))
       yield* Effect.sleep("400 millis")
       assert.isNull(fiber.unsafePoll(), "documented in HaiAgents.Options.timeoutBy")
       yield* Fiber.interrupt(fiber)

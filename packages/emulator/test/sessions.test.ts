@@ -9,6 +9,21 @@ const AGENT = "h/web-surfer-holo3-1-35b"
 const statusOf = (id: string) => Effect.map(call("GET", `/api/v2/sessions/${id}/status`), (r) => r.body.status)
 const eventsOf = (id: string) =>
   Effect.map(call("GET", `/api/v2/sessions/${id}/changes?from_index=0`), (r) => r.body.new_events as Array<any>)
+/** A session that never finishes, past its first events, and a way to fork long-polls after them. */
+const hangingSession = Effect.gen(function*() {
+  const emulator = yield* Emulator.Emulator
+  yield* emulator.registerScenario("hang", [Scenario.hang])
+  const { body } = yield* createSession({
+    agent: { name: "hang", description: "hangs", environments: [] },
+    messages: "go"
+  })
+  yield* TestClock.adjust("1 second")
+  const n = (yield* eventsOf(body.id)).length
+  const poll = (wait: number) =>
+    Effect.fork(call("GET", `/api/v2/sessions/${body.id}/changes?from_index=${n}&wait_for_seconds=${wait}`))
+  return { id: body.id as string, poll }
+})
+
 const lastToolCalls = (events: Array<any>) =>
   events.filter((e) => e.type === "ActiveStateChangeEvent").pop()?.data.pending_tool_calls ?? []
 
@@ -72,16 +87,7 @@ describe("sessions", () => {
 
   it.effect("long-polls time out each on its own deadline (shorter ones later, interrupted ones)", () =>
     Effect.gen(function*() {
-      const emulator = yield* Emulator.Emulator
-      yield* emulator.registerScenario("hang", [Scenario.hang])
-      const { body } = yield* createSession({
-        agent: { name: "hang", description: "hangs", environments: [] },
-        messages: "go"
-      })
-      yield* TestClock.adjust("1 second")
-      const n = (yield* eventsOf(body.id)).length
-      const poll = (wait: number) =>
-        Effect.fork(call("GET", `/api/v2/sessions/${body.id}/changes?from_index=${n}&wait_for_seconds=${wait}`))
+      const { id, poll } = yield* hangingSession
       const long = yield* poll(20)
       const gone = yield* poll(10)
       const short = yield* poll(3)
@@ -94,7 +100,7 @@ describe("sessions", () => {
       yield* TestClock.adjust("5 seconds")
       assert.strictEqual((yield* Fiber.join(again)).status, 204)
       const woken = yield* poll(20)
-      assert.strictEqual((yield* call("POST", `/api/v2/sessions/${body.id}/force_answer`)).status, 202)
+      assert.strictEqual((yield* call("POST", `/api/v2/sessions/${id}/force_answer`)).status, 202)
       yield* TestClock.adjust("10 millis")
       const [a, b] = [yield* Fiber.join(long), yield* Fiber.join(woken)]
       assert.strictEqual(a.status, 200)
@@ -104,16 +110,7 @@ describe("sessions", () => {
 
   it.effect("long-polls time out on their caller's clock (one emulator, tests with their own TestClock)", () =>
     Effect.gen(function*() {
-      const emulator = yield* Emulator.Emulator
-      yield* emulator.registerScenario("hang", [Scenario.hang])
-      const { body } = yield* createSession({
-        agent: { name: "hang", description: "hangs", environments: [] },
-        messages: "go"
-      })
-      yield* TestClock.adjust("1 second")
-      const n = (yield* eventsOf(body.id)).length
-      const poll = (wait: number) =>
-        Effect.fork(call("GET", `/api/v2/sessions/${body.id}/changes?from_index=${n}&wait_for_seconds=${wait}`))
+      const { poll } = yield* hangingSession
       const outer = yield* poll(20)
       // Another test's TestClock starts at 0: its poll's deadline (25 s) is after the first one's (21 s).
       // (Awaited, not joined: joining would hand this fiber the other test's clock.)
