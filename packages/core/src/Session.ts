@@ -759,7 +759,7 @@ const withStore = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
         : Effect.flatMap(
           SessionStore.makeMemory,
           (memory) => Effect.provideService(effect, SessionStore.SessionStore, memory)
-        ) as any
+        )
   )
 
 // =============================================================================
