@@ -71,9 +71,12 @@ const withChecks = (base: string, s: Json): string => {
 
 const literal = (v: unknown) => JSON.stringify(v)
 
+// Keys that describe a schema without constraining it: a schema made only of these accepts any JSON.
+const annotationKeys = new Set(["title", "description", "examples", "default"])
+
 const expr = (s: Json, ctx: Context): string => {
   if (
-    s === undefined || s === true || (typeof s === "object" && Object.keys(s).filter((k) => k !== "title").length === 0)
+    s === undefined || s === true || (typeof s === "object" && Object.keys(s).every((k) => annotationKeys.has(k)))
   ) {
     return "Schema.Unknown"
   }
@@ -149,7 +152,7 @@ const fields = (s: Json, ctx: Context): string => {
 // ---------------------------------------------------------------------------------------------
 
 const encodedType = (s: Json, self: string): string => {
-  if (s === undefined || (typeof s === "object" && Object.keys(s).filter((k) => k !== "title").length === 0)) {
+  if (s === undefined || (typeof s === "object" && Object.keys(s).every((k) => annotationKeys.has(k)))) {
     return "unknown"
   }
   if (s.$ref) {

@@ -70,11 +70,13 @@ export const knownEventTypes: ReadonlyArray<string> = [
   "AgentEvent",
   "AgentRunStatusChangeEvent",
   "AgentStartedEvent",
+  "AttachmentEvent",
   "FileTransferEvent",
   "LiveViewUrlEvent",
   "MetricsUpdateEvent",
   "RequestStartDispatchedEvent",
-  "RequestStartEvent"
+  "RequestStartEvent",
+  "RunnerSessionEvent"
 ]
 
 /**
@@ -218,6 +220,20 @@ export class ActiveStateChangeEvent
 {}
 
 /**
+ * Wire schema `Android`.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export class Android extends Schema.Class<Android>("@hai-effect/core/Wire/Android")({
+  id: Schema.String.pipe(Schema.minLength(1)),
+  kind: Schema.optionalWith(Schema.Literal("android"), { default: () => "android" as const }),
+  session_id: Schema.optional(Schema.NullOr(Schema.String)),
+  image: Schema.optional(Schema.NullOr(Schema.String)),
+  lazy: Schema.optional(Schema.Boolean)
+}) {}
+
+/**
  * Wire schema `ProxyPool`.
  *
  * @since 0.1.0
@@ -312,8 +328,23 @@ export class Browser extends Schema.Class<Browser>("@hai-effect/core/Wire/Browse
 export class Desktop extends Schema.Class<Desktop>("@hai-effect/core/Wire/Desktop")({
   id: Schema.String.pipe(Schema.minLength(1)),
   kind: Schema.optionalWith(Schema.Literal("desktop"), { default: () => "desktop" as const }),
-  host: Schema.Literal("user_device"),
-  session_id: Schema.optional(Schema.NullOr(Schema.String))
+  host: openEnum(Schema.Literal("user_device", "cloud")),
+  session_id: Schema.optional(Schema.NullOr(Schema.String)),
+  lazy: Schema.optional(Schema.Boolean)
+}) {}
+
+/**
+ * Wire schema `Workstation`.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export class Workstation extends Schema.Class<Workstation>("@hai-effect/core/Wire/Workstation")({
+  id: Schema.String.pipe(Schema.minLength(1)),
+  kind: Schema.optionalWith(Schema.Literal("workstation"), { default: () => "workstation" as const }),
+  host: Schema.optional(openEnum(Schema.Literal("user_device", "cloud"))),
+  session_id: Schema.optional(Schema.NullOr(Schema.String)),
+  lazy: Schema.optional(Schema.Boolean)
 }) {}
 
 /**
@@ -322,7 +353,7 @@ export class Desktop extends Schema.Class<Desktop>("@hai-effect/core/Wire/Deskto
  * @since 0.1.0
  * @category Schemas
  */
-export const Environment = Schema.Union(Browser, Desktop)
+export const Environment = Schema.Union(Browser, Desktop, Android, Workstation)
 /**
  * Wire schema `Environment`.
  *
@@ -373,6 +404,7 @@ export interface AgentEncoded {
   readonly skills?: ReadonlyArray<string | typeof Skill.Encoded> | null | undefined
   readonly answer_format?: { readonly [key: string]: unknown } | null | undefined
   readonly tools?: ReadonlyArray<typeof ToolDefinition.Encoded> | null | undefined
+  readonly reasoning_effort?: string | null | undefined
 }
 
 /**
@@ -395,7 +427,8 @@ export class Agent extends Schema.Class<Agent>("@hai-effect/core/Wire/Agent")({
   ),
   skills: Schema.optional(Schema.NullOr(Schema.Array(Schema.Union(Schema.String, Skill)))),
   answer_format: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown }))),
-  tools: Schema.optional(Schema.NullOr(Schema.Array(ToolDefinition)))
+  tools: Schema.optional(Schema.NullOr(Schema.Array(ToolDefinition))),
+  reasoning_effort: Schema.optional(Schema.NullOr(openEnum(Schema.Literal("disabled", "low", "medium", "xhigh"))))
 }) {}
 
 /**
@@ -649,6 +682,33 @@ export class AgentStartedEvent extends Schema.Class<AgentStartedEvent>("@hai-eff
 }) {}
 
 /**
+ * Wire schema `AttachmentData`.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export class AttachmentData extends Schema.Class<AttachmentData>("@hai-effect/core/Wire/AttachmentData")({
+  origin: openEnum(Schema.Literal("agent", "user")),
+  name: Schema.String,
+  path: Schema.String,
+  media_type: Schema.String,
+  size_bytes: Schema.Int,
+  url: Schema.String
+}) {}
+
+/**
+ * Wire schema `AttachmentEvent`.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export class AttachmentEvent extends Schema.Class<AttachmentEvent>("@hai-effect/core/Wire/AttachmentEvent")({
+  timestamp: Timestamp,
+  type: Schema.Literal("AttachmentEvent"),
+  data: AttachmentData
+}) {}
+
+/**
  * Wire schema `BrowserProfileCreate`.
  *
  * @since 0.1.0
@@ -715,6 +775,20 @@ export class CronTiming extends Schema.Class<CronTiming>("@hai-effect/core/Wire/
 }) {}
 
 /**
+ * Wire schema `FileContent`.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export class FileContent extends Schema.Class<FileContent>("@hai-effect/core/Wire/FileContent")({
+  type: Schema.optional(openEnum(Schema.Literal("base64", "url"))),
+  source: Schema.String,
+  name: Schema.String,
+  media_type: Schema.optional(Schema.NullOr(Schema.String)),
+  size_bytes: Schema.optional(Schema.NullOr(Schema.Int))
+}) {}
+
+/**
  * Wire schema `UserMessageEvent`.
  *
  * @since 0.1.0
@@ -724,7 +798,8 @@ export class UserMessageEvent extends Schema.Class<UserMessageEvent>("@hai-effec
   type: Schema.optionalWith(Schema.Literal("user_message"), { default: () => "user_message" as const }),
   message: Schema.String,
   images: Schema.optional(Schema.Array(Schema.String)),
-  caller_id: Schema.optional(Schema.String)
+  caller_id: Schema.optional(Schema.String),
+  files: Schema.optional(Schema.Array(FileContent))
 }) {}
 
 /**
@@ -780,7 +855,7 @@ export class CreateWebhook extends Schema.Class<CreateWebhook>("@hai-effect/core
  * @since 0.1.0
  * @category Schemas
  */
-export const EnvironmentKind = openEnum(Schema.Literal("web", "desktop"))
+export const EnvironmentKind = openEnum(Schema.Literal("web", "desktop", "android", "workstation"))
 /**
  * Wire schema `EnvironmentKind`.
  *
@@ -952,7 +1027,8 @@ export class ModelCost extends Schema.Class<ModelCost>("@hai-effect/core/Wire/Mo
   input_cost: Schema.optional(Schema.NullOr(Schema.Number)),
   output_cost: Schema.optional(Schema.NullOr(Schema.Number)),
   reasoning_cost: Schema.optional(Schema.NullOr(Schema.Number)),
-  total_cost: Schema.optional(Schema.NullOr(Schema.Number))
+  total_cost: Schema.optional(Schema.NullOr(Schema.Number)),
+  cached_tokens: Schema.optional(Schema.Int)
 }) {}
 
 /**
@@ -1002,7 +1078,8 @@ export class ModelUsage extends Schema.Class<ModelUsage>("@hai-effect/core/Wire/
   name: Schema.String,
   input_tokens: Schema.Int,
   output_tokens: Schema.Int,
-  reasoning_tokens: Schema.Int
+  reasoning_tokens: Schema.Int,
+  cached_tokens: Schema.optional(Schema.Int)
 }) {}
 
 /**
@@ -1138,6 +1215,28 @@ export class RequestStartEvent extends Schema.Class<RequestStartEvent>("@hai-eff
 }) {}
 
 /**
+ * Wire schema `RunnerSessionData`.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export class RunnerSessionData extends Schema.Class<RunnerSessionData>("@hai-effect/core/Wire/RunnerSessionData")({
+  runner_session_id: Schema.String
+}) {}
+
+/**
+ * Wire schema `RunnerSessionEvent`.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export class RunnerSessionEvent extends Schema.Class<RunnerSessionEvent>("@hai-effect/core/Wire/RunnerSessionEvent")({
+  timestamp: Timestamp,
+  type: Schema.Literal("RunnerSessionEvent"),
+  data: RunnerSessionData
+}) {}
+
+/**
  * Wire schema `TrajectoryEvent`.
  *
  * @since 0.1.0
@@ -1168,6 +1267,8 @@ export const SessionEvent = Schema.compose(
     RequestStartDispatchedEvent,
     MetricsUpdateEvent,
     FileTransferEvent,
+    AttachmentEvent,
+    RunnerSessionEvent,
     AgentEvent,
     UnknownSessionEvent
   ),
@@ -1311,7 +1412,8 @@ export class PatchAgent extends Schema.Class<PatchAgent>("@hai-effect/core/Wire/
   subagents: Schema.optional(Schema.NullOr(Schema.Array(Schema.Union(Schema.String, Agent)))),
   skills: Schema.optional(Schema.NullOr(Schema.Array(Schema.Union(Schema.String, Skill)))),
   answer_format: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown }))),
-  tools: Schema.optional(Schema.NullOr(Schema.Array(ToolDefinition)))
+  tools: Schema.optional(Schema.NullOr(Schema.Array(ToolDefinition))),
+  reasoning_effort: Schema.optional(Schema.NullOr(openEnum(Schema.Literal("disabled", "low", "medium", "xhigh"))))
 }) {}
 
 /**
@@ -1331,7 +1433,8 @@ export class PatchEnvironment extends Schema.Class<PatchEnvironment>("@hai-effec
   browser_profile_id: Schema.optional(Schema.NullOr(Schema.String)),
   use_default_browser_profile: Schema.optional(Schema.NullOr(Schema.Boolean)),
   persist_browser_profile: Schema.optional(Schema.NullOr(Schema.Boolean)),
-  network: Schema.optional(Schema.NullOr(BrowserNetwork))
+  network: Schema.optional(Schema.NullOr(BrowserNetwork)),
+  image: Schema.optional(Schema.NullOr(Schema.String))
 }) {}
 
 /**
@@ -1400,7 +1503,7 @@ export class ReadFileResponse extends Schema.Class<ReadFileResponse>("@hai-effec
  * @category Schemas
  */
 export const SessionErrorCode = openEnum(
-  Schema.Literal("environment_error", "no_answer", "answer_validation", "timeout", "internal")
+  Schema.Literal("environment_error", "no_answer", "answer_validation", "timeout", "insufficient_credit", "internal")
 )
 /**
  * Wire schema `SessionErrorCode`.
