@@ -24,15 +24,13 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
-import { constTrue } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -163,53 +161,40 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       headers: { ...runtimeHeaders(options.clientName), ...options.headers }
     }
     const run = Transport.makeRunner(client, config)
-    const paginate = Transport.makePaginator(run)
-    const service: Service = {
-      ...Endpoints.makeResources(run, paginate),
+    const resources = Endpoints.makeResources(run, Transport.makePaginator(run))
+    const quietRun = Transport.makeRunner(client, config, false)
+    const quiet = Endpoints.makeResources(quietRun, Transport.makePaginator(quietRun), false)
+    return {
+      ...resources,
+      sessions: {
+        ...resources.sessions,
+        changes: unlessTraced(resources.sessions.changes, quiet.sessions.changes),
+        status: unlessTraced(resources.sessions.status, quiet.sessions.status)
+      },
       options: {
         baseUrl: baseUrl.toString(),
         environment: options.baseUrl !== undefined ? "custom" : options.environment ?? "eu",
         timeout
       }
     }
-    // Neither the operation's span nor the HTTP request's: see `unspannedOf`. A fiber that runs
-    // with the tracer off (the session watcher) needs no switch per request.
-    const quietClient = HttpClient.transformResponse(
-      client,
-      (effect) =>
-        Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) =>
-          fiber.getFiberRef(FiberRef.currentTracerEnabled)
-            ? Effect.locally(effect, HttpClient.currentTracerDisabledWhen, constTrue)
-            : effect
-        )
-    )
-    const quiet = Transport.makeRunner(quietClient, config, false)
-    unspanned.set(service, Endpoints.makeResources(quiet, Transport.makePaginator(quiet), false))
-    return service
   })
 
-// Kept beside the service rather than in it, so that a service made by hand (a test double)
-// needs nothing more: it is used as it is.
-const unspanned = new WeakMap<Service, Endpoints.Resources>()
-
 /**
- * The client's operations without spans: neither the operation's own nor the platform's
- * `http.client` span of its request; they run inside the caller's span. For loops that call an
- * operation thousands of times: the session watcher long-polls through these, so a watched session
- * is one span, not two per event (and a span costs about a fifth of a long-poll's CPU). Errors
- * are the same typed errors. A service not made by {@link make} is returned as it is.
- *
- * @example
- * import { Effect } from "effect"
- * import { HaiAgents } from "@hai-effect/core"
- *
- * const poll = (id: string) =>
- *   Effect.flatMap(HaiAgents.HaiAgents, (hai) => HaiAgents.unspannedOf(hai).sessions.status(id))
- *
- * @since 0.1.0
- * @category Internals
+ * The polling operations (`sessions.changes`, `sessions.status`) called while the tracer is off
+ * (as the change feed polls) skip building their span, which would be a no-op then but still most
+ * of the operation's own cost; the platform's client makes no span for their requests either.
+ * Decided when the operation is called, on the calling fiber.
  */
-export const unspannedOf = (service: Service): Endpoints.Resources => unspanned.get(service) ?? service
+const unlessTraced = <Args extends ReadonlyArray<unknown>, R>(
+  traced: (...args: Args) => R,
+  quiet: (...args: Args) => R
+) =>
+(...args: Args): R => {
+  const fiber = Fiber.getCurrentFiber()
+  return Option.isSome(fiber) && !fiber.value.getFiberRef(FiberRef.currentTracerEnabled)
+    ? quiet(...args)
+    : traced(...args)
+}
 
 /**
  * A layer of the client from options.

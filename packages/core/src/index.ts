@@ -85,3 +85,17 @@ export * as Tool from "./Tool.js"
  * @since 0.1.0
  */
 export * as Toolkit from "./Toolkit.js"
+
+/**
+ * What becomes of the agent's calls to your tools.
+ *
+ * @since 0.1.0
+ */
+export * as ToolCall from "./ToolCall.js"
+
+/**
+ * Which statuses end, settle or fail a session.
+ *
+ * @since 0.1.0
+ */
+export * as TrajectoryStatus from "./TrajectoryStatus.js"
