@@ -1,3 +1,4 @@
+import * as TrajectoryStatus from "@hai-effect/core/TrajectoryStatus"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -29,11 +30,11 @@ export type Status =
   | "interrupted"
 
 /** @internal */
-export const TERMINAL: ReadonlySet<Status> = new Set(["completed", "failed", "timed_out", "interrupted"])
+export const TERMINAL: ReadonlySet<Status> = TrajectoryStatus.terminal
 /** @internal */
 export const ACTIVE: ReadonlySet<Status> = new Set(["pending", "running", "paused", "awaiting_tool_results"])
 /** @internal */
-export const isSettled = (status: Status) => TERMINAL.has(status) || status === "idle"
+export const isSettled = (status: Status): boolean => TrajectoryStatus.isSettled(status)
 
 /** @internal */
 export interface WireEvent {
