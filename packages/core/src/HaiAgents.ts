@@ -76,8 +76,8 @@ export interface Options {
   /**
    * How a request past its timeout is stopped. `"abort"` (default) aborts it through its
    * `AbortSignal`, which costs no fiber: every client of `@effect/platform` (fetch, undici, Bun)
-   * honours it. `"interrupt"` races the request against a timer (two fibers per request), for a
-   * hand-made `HttpClient` that ignores the signal. Under a test clock it is always `"interrupt"`.
+   * honours it, and so does a test clock. `"interrupt"` races the request against a timer (two
+   * fibers per request), for a hand-made `HttpClient` that ignores the signal.
    */
   readonly timeoutBy?: "abort" | "interrupt" | undefined
   /** Added to a long-poll's wait to form its timeout. Default 10 seconds. */
