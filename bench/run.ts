@@ -22,6 +22,8 @@ const benchmarks: ReadonlyArray<
   { name: "get-vs-fetch", args: quick ? ["500", "3", "100"] : ["2000", "5", "200"] },
   { name: "requests-per-session", args: quick ? ["20"] : ["40"] },
   { name: "webhook-savings", args: quick ? ["10", "20", "5"] : ["20", "30", "5"] },
+  // The session runtime's own primitives against the Effect machinery they replace.
+  { name: "primitives", args: quick ? ["3"] : ["5"] },
   {
     name: "emulator-longpoll",
     args: quick

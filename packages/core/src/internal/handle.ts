@@ -101,6 +101,91 @@ const eventsOf = (
       }
     ))
 
+/** What a handle knows of its session's turns; `start` and `hardDeadlineHit` change as it goes. */
+interface Turns<A, I> extends Turn.Context<A, I> {
+  readonly state: Cell.Cell<Watcher.Snapshot>
+  /**
+   * The index the current turn began at; -1: the first wait resolves on any settled state, even
+   * one reached before this handle existed. Moved by `send` once the service took the message.
+   */
+  start: number
+  hardDeadlineHit: boolean
+}
+
+const settled = <A, I>(turns: Turns<A, I>, start: number, wait: Session.WaitOptions | undefined) => {
+  const timeout = wait?.timeout
+  const waiting = turns.state.await(settledSince(start))
+  return timeout === undefined ? waiting : waiting.pipe(
+    Effect.timeoutFail({ duration: timeout, onTimeout: () => undefined }),
+    Effect.catchAll(() => timedOut(turns.sessionId, turns.state, Duration.decode(timeout)))
+  )
+}
+
+// A scope only when there are deadline timers to tie to the wait: a plain wait (every turn of
+// most handles) holds nothing more than its callback while the session works.
+const awaitSettled = <A, I>(turns: Turns<A, I>, wait: Session.WaitOptions | undefined) =>
+  Effect.suspend(() => {
+    const start = turns.start
+    const settle = Effect.flatMap(settled(turns, start, wait), (snapshot) => Turn.finish(turns, snapshot, start))
+    return wait?.softDeadline === undefined && wait?.hardDeadline === undefined
+      ? settle
+      : Effect.scoped(
+        Effect.zipRight(deadlines(turns.hai, turns.sessionId, wait, () => (turns.hardDeadlineHit = true)), settle)
+      )
+  }).pipe(Effect.withSpan("Session.awaitSettled", { attributes: { "hai.session_id": turns.sessionId } }))
+
+const send = <A, I>(turns: Turns<A, I>, input: Session.Message | ReadonlyArray<Session.Message>) =>
+  Effect.suspend(() => {
+    const current = turns.state.unsafeGet()
+    return Effect.map(turns.hai.sessions.sendMessages(turns.sessionId, Request.messagesBody(input)), () => {
+      // Only a message the service took starts a turn; a refused one leaves the current turn settled.
+      turns.start = current.count
+    })
+  }).pipe(Effect.withSpan("Session.send", { attributes: { "hai.session_id": turns.sessionId } }))
+
+// Getters: each operation is built when read, as most handles (every `Session.run`) use a few of
+// them at most, and a thousand watched sessions would otherwise carry them all.
+const handleOf = <A, I>(turns: Turns<A, I>, session: Wire.Session): Session.Handle<A> => {
+  const { hai, sessionId: id, state } = turns
+  return {
+    id,
+    session,
+    get status() {
+      return Effect.map(state.get, (s) => s.status)
+    },
+    get statusChanges() {
+      return Stream.changes(Stream.map(state.changes, (s) => s.status))
+    },
+    get get() {
+      return hai.sessions.get(id)
+    },
+    changes: (feed) => Stream.provideService(ChangeFeed.events(id, feed), HaiAgents, hai),
+    get events() {
+      return eventsOf(state, turns.log)
+    },
+    awaitSettled: (wait) => awaitSettled(turns, wait),
+    send: (input) => send(turns, input),
+    get pause() {
+      return hai.sessions.pause(id)
+    },
+    get resume() {
+      return hai.sessions.resume(id)
+    },
+    get forceAnswer() {
+      return hai.sessions.forceAnswer(id)
+    },
+    get cancel() {
+      return hai.sessions.cancel(id)
+    },
+    get share() {
+      return hai.sessions.share(id)
+    },
+    get unshare() {
+      return hai.sessions.unshare(id)
+    }
+  }
+}
+
 export const make = <A, I, T extends Toolkit.Any>(
   options: Options<A, I, T>
 ): Effect.Effect<
@@ -110,88 +195,16 @@ export const make = <A, I, T extends Toolkit.Any>(
 > =>
   Effect.gen(function*() {
     const hai = yield* HaiAgents
-    const id = options.sessionId
-    const state = options.state
     const watcher = yield* Watcher.make(options)
     if (!options.watchInline) yield* Effect.forkScoped(watcher.run)
-    // The index the current turn began at; -1: the first wait resolves on any settled state, even
-    // one reached before this handle existed. Moved by `send` once the service took the message.
-    let turnStart = -1
-    let hardDeadlineHit = false
-    const turn: Turn.Context<A, I> = {
+    const turns: Turns<A, I> = {
       hai,
-      sessionId: id,
+      sessionId: options.sessionId,
+      state: options.state,
       log: watcher.log,
       answer: options.answer,
-      hardDeadlineHit: () => hardDeadlineHit
+      hardDeadlineHit: false,
+      start: -1
     }
-
-    const settled = (start: number, wait: Session.WaitOptions | undefined) => {
-      const timeout = wait?.timeout
-      const waiting = state.await(settledSince(start))
-      return timeout === undefined ? waiting : waiting.pipe(
-        Effect.timeoutFail({ duration: timeout, onTimeout: () => undefined }),
-        Effect.catchAll(() => timedOut(id, state, Duration.decode(timeout)))
-      )
-    }
-    // A scope only when there are deadline timers to tie to the wait: a plain wait (every turn of
-    // most handles) holds nothing more than its callback while the session works.
-    const awaitSettled = (wait?: Session.WaitOptions) =>
-      Effect.suspend(() => {
-        const start = turnStart
-        const settle = Effect.flatMap(settled(start, wait), (snapshot) => Turn.finish(turn, snapshot, start))
-        return wait?.softDeadline === undefined && wait?.hardDeadline === undefined
-          ? settle
-          : Effect.scoped(Effect.zipRight(deadlines(hai, id, wait, () => (hardDeadlineHit = true)), settle))
-      }).pipe(Effect.withSpan("Session.awaitSettled", { attributes: { "hai.session_id": id } }))
-
-    const send = (input: Session.Message | ReadonlyArray<Session.Message>) =>
-      Effect.suspend(() => {
-        const current = state.unsafeGet()
-        return Effect.map(hai.sessions.sendMessages(id, Request.messagesBody(input)), () => {
-          // Only a message the service took starts a turn; a refused one leaves the current turn settled.
-          turnStart = current.count
-        })
-      }).pipe(Effect.withSpan("Session.send", { attributes: { "hai.session_id": id } }))
-
-    // Getters: each operation is built when read, as most handles (every `Session.run`) use a few
-    // of them at most, and a thousand watched sessions would otherwise carry them all.
-    const handle: Session.Handle<A> = {
-      id,
-      session: options.session,
-      get status() {
-        return Effect.map(state.get, (s) => s.status)
-      },
-      get statusChanges() {
-        return Stream.changes(Stream.map(state.changes, (s) => s.status))
-      },
-      get get() {
-        return hai.sessions.get(id)
-      },
-      changes: (feed) => Stream.provideService(ChangeFeed.events(id, feed), HaiAgents, hai),
-      get events() {
-        return eventsOf(state, watcher.log)
-      },
-      awaitSettled,
-      send,
-      get pause() {
-        return hai.sessions.pause(id)
-      },
-      get resume() {
-        return hai.sessions.resume(id)
-      },
-      get forceAnswer() {
-        return hai.sessions.forceAnswer(id)
-      },
-      get cancel() {
-        return hai.sessions.cancel(id)
-      },
-      get share() {
-        return hai.sessions.share(id)
-      },
-      get unshare() {
-        return hai.sessions.unshare(id)
-      }
-    }
-    return { handle, watch: options.watchInline ? watcher.run : Effect.void }
+    return { handle: handleOf(turns, options.session), watch: options.watchInline ? watcher.run : Effect.void }
   })

@@ -22,8 +22,8 @@ import type * as Watcher from "./watcher.js"
 interface Target {
   readonly hai: Client
   readonly sessionId: string
-  /** Whether a hard deadline of the wait cancelled the session. */
-  readonly hardDeadlineHit: () => boolean
+  /** Whether a hard deadline of a wait cancelled the session. */
+  readonly hardDeadlineHit: boolean
 }
 
 export interface Context<A, I> extends Target {
@@ -68,7 +68,7 @@ const failed = (
         status,
         error: final.error ?? changes?.error ?? null,
         errorCode: final.error_code ?? changes?.error_code ?? null,
-        ...(ctx.hardDeadlineHit() ? { reason: "hard deadline reached" } : {})
+        ...(ctx.hardDeadlineHit ? { reason: "hard deadline reached" } : {})
       })
     ))
 
