@@ -29,12 +29,11 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
-import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Endpoints from "./internal/endpoints.js"
+import * as Tracing from "./internal/tracing.js"
 import * as Transport from "./internal/transport.js"
 import { runtimeHeaders, version } from "./internal/version.js"
 import * as RetryPolicy from "./RetryPolicy.js"
@@ -164,12 +163,15 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     const resources = Endpoints.makeResources(run, Transport.makePaginator(run))
     const quietRun = Transport.makeRunner(client, config, false)
     const quiet = Endpoints.makeResources(quietRun, Transport.makePaginator(quietRun), false)
-    return {
+    // Called while the tracer is off (as the change feed polls), the polling operations skip
+    // building their span, which would be a no-op then but still most of the operation's own cost;
+    // the platform's client makes no span for their requests either. Decided on the calling fiber.
+    const service: Service = {
       ...resources,
       sessions: {
         ...resources.sessions,
-        changes: unlessTraced(resources.sessions.changes, quiet.sessions.changes),
-        status: unlessTraced(resources.sessions.status, quiet.sessions.status)
+        changes: (id, params) => (Tracing.tracerOff() ? quiet : resources).sessions.changes(id, params),
+        status: (id) => (Tracing.tracerOff() ? quiet : resources).sessions.status(id)
       },
       options: {
         baseUrl: baseUrl.toString(),
@@ -177,24 +179,8 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         timeout
       }
     }
+    return service
   })
-
-/**
- * The polling operations (`sessions.changes`, `sessions.status`) called while the tracer is off
- * (as the change feed polls) skip building their span, which would be a no-op then but still most
- * of the operation's own cost; the platform's client makes no span for their requests either.
- * Decided when the operation is called, on the calling fiber.
- */
-const unlessTraced = <Args extends ReadonlyArray<unknown>, R>(
-  traced: (...args: Args) => R,
-  quiet: (...args: Args) => R
-) =>
-(...args: Args): R => {
-  const fiber = Fiber.getCurrentFiber()
-  return Option.isSome(fiber) && !fiber.value.getFiberRef(FiberRef.currentTracerEnabled)
-    ? quiet(...args)
-    : traced(...args)
-}
 
 /**
  * A layer of the client from options.

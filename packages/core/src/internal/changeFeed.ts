@@ -21,6 +21,7 @@ import * as SessionSignals from "../SessionSignals.js"
 import * as TrajectoryStatus from "../TrajectoryStatus.js"
 import type * as Wire from "../Wire.js"
 import * as Retrying from "./retrying.js"
+import * as Tracing from "./tracing.js"
 
 /** Where a feed stands between rounds. */
 export interface State {
@@ -71,8 +72,10 @@ const retrying = <A>(feed: Feed, effect: Effect.Effect<A, HaiError.HaiError>) =>
   Retrying.retryWhen(effect, feed.retrySchedule, transient)
 
 // A span per poll would be a span per event: the polls run with the tracer off, inside their
-// caller's span (the client then skips its operation spans too, see `HaiAgents.make`).
-const unspanned = <A, E>(poll: () => Effect.Effect<A, E>) => Effect.withTracerEnabled(Effect.suspend(poll), false)
+// caller's span (the client then skips its operation spans too, see `HaiAgents.make`). Built where
+// they run: on a fiber that has its tracer off already (the session watcher), as they are.
+const unspanned = <A, E>(poll: () => Effect.Effect<A, E>) =>
+  Tracing.tracerOff() ? poll() : Effect.withTracerEnabled(Effect.suspend(poll), false)
 
 const poll = (feed: Feed, cursor: number, waitForSeconds: number) =>
   retrying(
