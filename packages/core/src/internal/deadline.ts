@@ -25,6 +25,7 @@ import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Scope from "effect/Scope"
 
@@ -40,15 +41,16 @@ export type Deadlined = <A, E, E2>(
   onTimeout: () => E2
 ) => Effect.Effect<A, E | E2>
 
-/** Calls `fire` after `millis` of `clock`'s time, unless the returned function is called first. */
-const startTimer = (clock: Clock.Clock, millis: number, fire: () => void): () => void => {
-  if (clock === liveClock) {
-    const timer = setTimeout(fire, millis)
-    return () => clearTimeout(timer)
-  }
-  const fiber = Effect.runFork(Effect.andThen(clock.sleep(Duration.millis(millis)), fire))
-  return () => fiber.unsafeInterruptAsFork(FiberId.none)
-}
+type Timer = ReturnType<typeof setTimeout> | Fiber.RuntimeFiber<void>
+
+/** Calls `fire` after `millis` of `clock`'s time, unless stopped first. */
+const startTimer = (clock: Clock.Clock, millis: number, fire: () => void): Timer =>
+  clock === liveClock
+    ? setTimeout(fire, millis)
+    : Effect.runFork(Effect.andThen(clock.sleep(Duration.millis(millis)), fire))
+
+const stopTimer = (timer: Timer) =>
+  Fiber.isFiber(timer) ? timer.unsafeInterruptAsFork(FiberId.none) : clearTimeout(timer)
 
 /**
  * Runs `exchange` on `client`; when it has not finished within `millis`, its request is aborted and
@@ -73,7 +75,7 @@ export const make = (client: HttpClient.HttpClient, by: "abort" | "interrupt" = 
         const abort = Scope.close(scope, Exit.void)
         // Closing the scope only aborts the request (the platform's finalizer): it needs none of
         // the caller's context, and runs wherever the timer fires.
-        const stop = startTimer(clock, millis, () => {
+        const timer = startTimer(clock, millis, () => {
           timedOut = true
           Effect.runFork(abort)
         })
@@ -81,7 +83,7 @@ export const make = (client: HttpClient.HttpClient, by: "abort" | "interrupt" = 
           Effect.provideService(Scope.Scope, scope),
           // A request tied to a scope is aborted by closing the scope, not by interruption.
           Effect.onExit((exit) => {
-            stop()
+            stopTimer(timer)
             return Exit.isFailure(exit) ? abort : Effect.void
           }),
           Effect.mapError((error): E | E2 => timedOut ? onTimeout() : error)
