@@ -64,7 +64,7 @@ const isAnswerEvent = (event: Wire.SessionEvent): event is Wire.AgentEvent & { r
  * @example
  * import { Answer } from "@hai-effect/core"
  *
- * const found = Answer.find([], { status: "completed", answer: "{\"n\": 3}" })
+ * const found = Answer.find([], { answer: "{\"n\": 3}" })
  * // Option.some({ raw: "{\"n\": 3}", outcome: null })
  *
  * @since 0.1.0
