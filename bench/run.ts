@@ -20,6 +20,7 @@ const benchmarks: ReadonlyArray<
 > = [
   { name: "bundle-size", args: [] },
   { name: "get-vs-fetch", args: quick ? ["500", "3", "100"] : ["2000", "5", "200"] },
+  { name: "primitives", args: quick ? ["3"] : ["7"] },
   { name: "requests-per-session", args: quick ? ["20"] : ["40"] },
   { name: "webhook-savings", args: quick ? ["10", "20", "5"] : ["20", "30", "5"] },
   {
