@@ -12,6 +12,7 @@ import * as Credentials from "@hai-effect/platform-node/Credentials"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
+import { version as internalVersion } from "./internal/version.js"
 
 /**
  * The name sent in `X-HCompany-Client-Name`.
@@ -27,7 +28,7 @@ export const clientName = "hai-cli"
  * @since 0.1.0
  * @category Constants
  */
-export const version = "0.1.0"
+export const version: string = internalVersion
 
 /**
  * The options every subcommand sees.
