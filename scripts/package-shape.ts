@@ -8,7 +8,8 @@
  *   with `types` conditions into `dist/`, `main`/`types` for resolvers that predate `exports`,
  *   and `bin` entries into `dist/`;
  * - `files` ships `dist` and the sources its maps point at; LICENSE (equal to the root one),
- *   README.md and CHANGELOG.md are present.
+ *   README.md and CHANGELOG.md are present;
+ * - `effect` and `@effect/*` are peer dependencies of a library, so a program has one of each.
  *
  * A package with a `bin` and no `exports` is a command: it ships a self-contained bundle and
  * nothing else (see packages/cli).
@@ -88,6 +89,13 @@ for (const pkg of packages()) {
       `  ${JSON.stringify(key)}: ${JSON.stringify(manifest[key], null, 2).replace(/\n/g, "\n  ")}`
     )
     Fs.writeFileSync(file, `${text.slice(0, -1).trimEnd()},\n${entries.join(",\n")}\n}\n`)
+  }
+  // One instance of effect per program: a library takes the user's (as Effect's own packages do).
+  const bundledEffect = Object.keys(pkg.manifest.dependencies ?? {}).filter((name) =>
+    name === "effect" || name.startsWith("@effect/")
+  )
+  if (manifest.exports !== undefined && bundledEffect.length > 0) {
+    problems.push(`${rel}/package.json: ${bundledEffect.join(", ")} belong in peerDependencies (and devDependencies)`)
   }
   const license = Path.join(pkg.dir, "LICENSE")
   if (!Fs.existsSync(license) || Fs.readFileSync(license, "utf8") !== rootLicense) {

@@ -99,8 +99,9 @@ export const idempotentMethods: ReadonlySet<string> = new Set(["GET", "HEAD", "O
  * Whether an error may be retried for a request with this method.
  *
  * @example
- * import { RetryPolicy } from "@hai-effect/core"
+ * import { type HaiError, RetryPolicy } from "@hai-effect/core"
  *
+ * declare const error: HaiError.HaiError
  * RetryPolicy.isRetryable(error, { method: "POST", idempotencyKey: true })
  *
  * @since 0.1.0
