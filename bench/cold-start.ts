@@ -36,7 +36,10 @@ const env = {
 
 console.log("building and installing the CLI tarball...")
 execFileSync("pnpm", ["build"], { cwd: root, stdio: "ignore" })
-execFileSync("pnpm", ["--filter", "@hai-effect/cli", "pack", "--pack-destination", work], { cwd: root, stdio: "ignore" })
+execFileSync("pnpm", ["--filter", "@hai-effect/cli", "pack", "--pack-destination", work], {
+  cwd: root,
+  stdio: "ignore"
+})
 const tarball = Fs.readdirSync(work).find((f) => f.endsWith(".tgz"))!
 execFileSync("npm", ["install", "--global", "--prefix", Path.join(work, "global"), Path.join(work, tarball)], {
   cwd: work,
@@ -100,8 +103,8 @@ const main = async () => {
     const cpu = median(xs.map((s) => s.cpu))
     const ratio = wall / median(baseline(key).map((s) => s.wall))
     table.push(
-      `${key.padEnd(36)} median ${wall.toFixed(3)} s wall${Number.isNaN(cpu) ? "" : `, ${cpu.toFixed(3)} s cpu`}` +
-        `  (x${ratio.toFixed(2)} of tsx, n=${xs.length})`
+      `${key.padEnd(36)} median ${wall.toFixed(3)} s wall${Number.isNaN(cpu) ? "" : `, ${cpu.toFixed(3)} s cpu`}`
+        + `  (x${ratio.toFixed(2)} of tsx, n=${xs.length})`
     )
   }
   console.log(`\n${table.join("\n")}`)

@@ -73,6 +73,6 @@ for (const pkg of all) {
 }
 
 console.log(
-  `built ${all.length} packages in ${((performance.now() - started) / 1000).toFixed(1)} s ` +
-    `(tsc ${((compiled - started) / 1000).toFixed(1)} s)`
+  `built ${all.length} packages in ${((performance.now() - started) / 1000).toFixed(1)} s `
+    + `(tsc ${((compiled - started) / 1000).toFixed(1)} s)`
 )

@@ -110,7 +110,9 @@ for (const d of diagnostics) {
   }
   const example = examples.find((e) => Path.resolve(e.file) === Path.resolve(d.file!.fileName))!
   const { character, line } = d.file.getLineAndCharacterOfPosition(d.start)
-  console.error(`${Path.relative(root, example.source)}:${example.line + line + 1}:${character + 1} (@example): ${message}`)
+  console.error(
+    `${Path.relative(root, example.source)}:${example.line + line + 1}:${character + 1} (@example): ${message}`
+  )
 }
 
 const seconds = ((performance.now() - started) / 1000).toFixed(1)

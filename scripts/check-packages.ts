@@ -106,9 +106,11 @@ const main = async () => {
   Fs.writeFileSync(Path.join(sized, "package.json"), JSON.stringify({ name: "sized", private: true, type: "module" }))
   npm(["install", tarballOf.get("@hai-effect/core")!, tarballOf.get("@hai-effect/platform-node")!], sized)
   const consumerBytes = duBytes(Path.join(sized, "node_modules"))
-  console.log(`node_modules of a project depending on @hai-effect/core and @hai-effect/platform-node: ${
-    (consumerBytes / 1024 / 1024).toFixed(1)
-  } MiB`)
+  console.log(
+    `node_modules of a project depending on @hai-effect/core and @hai-effect/platform-node: ${
+      (consumerBytes / 1024 / 1024).toFixed(1)
+    } MiB`
+  )
 
   step("consumer project: npm install of every tarball, effect and the runtimes")
   const consumer = Path.join(work, "consumer")
@@ -158,7 +160,9 @@ const main = async () => {
     )
     const lines = run.stdout.trim().split("\n").map((line) => JSON.parse(line))
     if (run.code !== 0 || lines.length === 0) throw new Error(`hai run --json:\n${run.stdout}${run.stderr}`)
-    console.log(`hai run --json: exit 0, ${lines.length} JSON lines, last ${JSON.stringify(lines.at(-1)).slice(0, 160)}`)
+    console.log(
+      `hai run --json: exit 0, ${lines.length} JSON lines, last ${JSON.stringify(lines.at(-1)).slice(0, 160)}`
+    )
     const mcp = await mcpHandshake(hai, ["mcp", "serve"], work, {
       ...env,
       HAI_API_KEY: "hk-emulator",

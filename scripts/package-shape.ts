@@ -75,8 +75,8 @@ for (const pkg of packages()) {
     manifest[key] = value
   }
   if (
-    (manifest.bin !== undefined || manifest.exports === undefined) &&
-    Object.values((manifest.publishConfig as any)?.bin ?? {}).some((p) => !String(p).startsWith("./dist/"))
+    (manifest.bin !== undefined || manifest.exports === undefined)
+    && Object.values((manifest.publishConfig as any)?.bin ?? {}).some((p) => !String(p).startsWith("./dist/"))
   ) problems.push(`${rel}/package.json: publishConfig.bin must point into ./dist/`)
   const file = Path.join(pkg.dir, "package.json")
   if (rewritten) {

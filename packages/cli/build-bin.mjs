@@ -35,7 +35,8 @@ export const bundle = async (out) => {
     logLevel: "warning",
     // Bundled CommonJS dependencies (undici, ws) call require() for Node built-ins.
     banner: {
-      js: "import { createRequire as __createRequire } from \"node:module\"; const require = __createRequire(import.meta.url);"
+      js:
+        "import { createRequire as __createRequire } from \"node:module\"; const require = __createRequire(import.meta.url);"
     }
   })
   Fs.chmodSync(outfile, 0o755)
@@ -59,8 +60,8 @@ const notices = (metafile) => {
     })
   }
   const sorted = [...bundled.values()].sort((a, b) => a.id.localeCompare(b.id))
-  return `hai bundles the following packages.\n\n` +
-    sorted.map((n) => `${n.id} (${n.license})\n\n${n.text}`).join(`\n\n${"-".repeat(72)}\n\n`) + "\n"
+  return `hai bundles the following packages.\n\n`
+    + sorted.map((n) => `${n.id} (${n.license})\n\n${n.text}`).join(`\n\n${"-".repeat(72)}\n\n`) + "\n"
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -113,6 +113,10 @@ export const mcpHandshake = (
     send({
       id: 1,
       method: "initialize",
-      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "hai-effect-checks", version: "0" } }
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "hai-effect-checks", version: "0" }
+      }
     })
   })

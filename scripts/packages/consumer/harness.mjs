@@ -8,9 +8,9 @@
  *
  * Prints one line per runtime and exits 1 if any failed.
  */
-import { NodeHai } from "@hai-effect/platform-node"
-import * as Emulator from "@hai-effect/emulator/Emulator"
 import { HaiAgents } from "@hai-effect/core"
+import * as Emulator from "@hai-effect/emulator/Emulator"
+import { NodeHai } from "@hai-effect/platform-node"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { execFile, spawn } from "node:child_process"
 import * as Fs from "node:fs"
@@ -51,10 +51,12 @@ const runtime = ManagedRuntime.make(
 const server = await runtime.runPromise(Emulator.EmulatorServer)
 const emulator = await runtime.runPromise(Emulator.Emulator)
 const webhook = await Effect.runPromise(
-  Effect.flatMap(HaiAgents.HaiAgents, (hai) =>
-    hai.webhooks.create({ url: `${collectorUrl}/webhooks`, enabled_events: ["session.completed"] })).pipe(
-      Effect.provide(NodeHai.layer({ apiKey: emulator.apiKey, baseUrl: server.url }))
-    )
+  Effect.flatMap(
+    HaiAgents.HaiAgents,
+    (hai) => hai.webhooks.create({ url: `${collectorUrl}/webhooks`, enabled_events: ["session.completed"] })
+  ).pipe(
+    Effect.provide(NodeHai.layer({ apiKey: emulator.apiKey, baseUrl: server.url }))
+  )
 )
 const options = { baseUrl: server.url, apiKey: emulator.apiKey, collectorUrl, webhookSecret: webhook.secret }
 
@@ -70,8 +72,13 @@ const lastJsonLine = (stdout) => JSON.parse(stdout.trim().split("\n").pop())
 
 const run = (command, args, env = {}) =>
   new Promise((resolve, reject) =>
-    execFile(command, args, { cwd: here, timeout: 120_000, env: { ...process.env, ...env } }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${command} ${args.join(" ")}: ${error.message}\n${stderr}`)) : resolve(stdout))
+    execFile(
+      command,
+      args,
+      { cwd: here, timeout: 120_000, env: { ...process.env, ...env } },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${command} ${args.join(" ")}: ${error.message}\n${stderr}`)) : resolve(stdout)
+    )
   )
 
 const runners = {
@@ -123,7 +130,10 @@ const probe :Workerd.Worker = (
 );
 `
     )
-    const child = spawn(bin("workerd"), ["serve", "worker.capnp", "--verbose"], { cwd: here, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(bin("workerd"), ["serve", "worker.capnp", "--verbose"], {
+      cwd: here,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let stderr = ""
     child.stderr.on("data", (chunk) => (stderr += chunk))
     try {
@@ -151,9 +161,9 @@ for (const name of ["node", ...wanted]) {
   const started = performance.now()
   try {
     const result = await runners[name]()
-    const ok = result.session.status === "completed" && typeof result.session.answer?.value === "string" &&
-      result.session.toolCalls > 0 && result.webhook.verified === "session.completed" &&
-      result.webhook.sessionMatches === true && result.webhook.tamperedRejected !== "ACCEPTED"
+    const ok = result.session.status === "completed" && typeof result.session.answer?.value === "string"
+      && result.session.toolCalls > 0 && result.webhook.verified === "session.completed"
+      && result.webhook.sessionMatches === true && result.webhook.tamperedRejected !== "ACCEPTED"
     const seconds = ((performance.now() - started) / 1000).toFixed(1)
     console.log(`${ok ? "ok  " : "FAIL"} ${name.padEnd(8)} ${seconds.padStart(5)} s  ${JSON.stringify(result)}`)
     if (!ok) failures.push(name)

@@ -3,7 +3,8 @@
  * `skipLibCheck: false`, `exactOptionalPropertyTypes`. Every declaration file of the packages and
  * of what they import is checked too.
  */
-import { HaiAgents, HaiError, Session, Tool, Toolkit } from "@hai-effect/core"
+import type { HaiAgents } from "@hai-effect/core"
+import { HaiError, Session, Tool, Toolkit } from "@hai-effect/core"
 import * as SessionModule from "@hai-effect/core/Session"
 import { NodeHai } from "@hai-effect/platform-node"
 import { Webhook, WebhookEvent } from "@hai-effect/webhooks"
