@@ -80,7 +80,11 @@ const main = async () => {
     const file = Path.join(tarballDir, `${pkg.name.replace("@", "").replace("/", "-")}-${pkg.manifest.version}.tgz`)
     if (!Fs.existsSync(file)) throw new Error(`no tarball for ${pkg.name} (${file})`)
     tarballOf.set(pkg.name, file)
-    console.log(`${pkg.name.padEnd(28)} ${kib(Fs.statSync(file).size).padStart(9)} packed`)
+    const listed = execFileSync("tar", ["-tzf", file]).toString().split("\n")
+    for (const required of ["package/LICENSE", "package/README.md", "package/package.json"]) {
+      if (!listed.includes(required)) throw new Error(`${pkg.name}: the tarball has no ${required.slice(8)}`)
+    }
+    console.log(`${pkg.name.padEnd(28)} ${kib(Fs.statSync(file).size).padStart(9)} packed, ${listed.length - 1} files`)
   }
 
   step("publint and arethetypeswrong")
@@ -128,6 +132,10 @@ const main = async () => {
   )
   npm(["install", ...libraries, ...registry], consumer)
   npm(["install", "--save-dev", ...wanted], consumer)
+  // The sources ship only for the maps to point at: prove nothing loads them.
+  for (const [name] of tarballOf) {
+    Fs.rmSync(Path.join(consumer, "node_modules", name, "src"), { recursive: true, force: true })
+  }
 
   step("strict TypeScript consumer")
   sh(Path.join(consumer, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], consumer)
