@@ -78,6 +78,23 @@ for (const pkg of packages()) {
     (manifest.bin !== undefined || manifest.exports === undefined)
     && Object.values((manifest.publishConfig as any)?.bin ?? {}).some((p) => !String(p).startsWith("./dist/"))
   ) problems.push(`${rel}/package.json: publishConfig.bin must point into ./dist/`)
+  // One instance of effect per program: a library takes the user's (as Effect's own packages do).
+  const bundledEffect = Object.keys(pkg.manifest.dependencies ?? {}).filter((name) =>
+    name === "effect" || name.startsWith("@effect/")
+  )
+  if (manifest.exports !== undefined && bundledEffect.length > 0) {
+    if (fix) {
+      const dependencies = { ...(manifest.dependencies as Record<string, string>) }
+      const moved = Object.fromEntries(bundledEffect.map((name) => [name, dependencies[name]]))
+      for (const name of bundledEffect) delete dependencies[name]
+      manifest.dependencies = dependencies
+      manifest.peerDependencies = { ...(manifest.peerDependencies as Record<string, string>), ...moved }
+      manifest.devDependencies = { ...(manifest.devDependencies as Record<string, string>), ...moved }
+      rewritten = true
+    } else {
+      problems.push(`${rel}/package.json: ${bundledEffect.join(", ")} belong in peerDependencies (and devDependencies)`)
+    }
+  }
   const file = Path.join(pkg.dir, "package.json")
   if (rewritten) {
     Fs.writeFileSync(file, JSON.stringify(manifest, null, 2) + "\n")
@@ -89,13 +106,6 @@ for (const pkg of packages()) {
       `  ${JSON.stringify(key)}: ${JSON.stringify(manifest[key], null, 2).replace(/\n/g, "\n  ")}`
     )
     Fs.writeFileSync(file, `${text.slice(0, -1).trimEnd()},\n${entries.join(",\n")}\n}\n`)
-  }
-  // One instance of effect per program: a library takes the user's (as Effect's own packages do).
-  const bundledEffect = Object.keys(pkg.manifest.dependencies ?? {}).filter((name) =>
-    name === "effect" || name.startsWith("@effect/")
-  )
-  if (manifest.exports !== undefined && bundledEffect.length > 0) {
-    problems.push(`${rel}/package.json: ${bundledEffect.join(", ")} belong in peerDependencies (and devDependencies)`)
   }
   const license = Path.join(pkg.dir, "LICENSE")
   if (!Fs.existsSync(license) || Fs.readFileSync(license, "utf8") !== rootLicense) {
