@@ -46,8 +46,7 @@ const baselineFn = Effect.fn("bench.baseline")(function*(options: {
   return false
 })
 
-const baseline = (options: Parameters<typeof baselineFn>[0]): Promise<boolean> =>
-  Effect.runPromise(baselineFn(options))
+const baseline = (options: Parameters<typeof baselineFn>[0]): Promise<boolean> => Effect.runPromise(baselineFn(options))
 
 const current = (options: {
   readonly body: string
@@ -132,7 +131,9 @@ const cases: ReadonlyArray<{
 ]
 
 const main = async () => {
-  console.log(`webhook-verify: CPU per delivery, median of ${rounds} (baseline: one subtle.verify per secret and signature)`)
+  console.log(
+    `webhook-verify: CPU per delivery, median of ${rounds} (baseline: one subtle.verify per secret and signature)`
+  )
   for (const c of cases) {
     const before: Array<number> = []
     const after: Array<number> = []

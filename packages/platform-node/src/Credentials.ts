@@ -28,11 +28,11 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as NodeFs from "node:fs"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as DotEnv from "./DotEnv.js"
-import * as NodeFs from "node:fs"
 import {
   describeError,
   describeKind,

@@ -118,59 +118,63 @@ describe("Credentials: temporaries left by a crashed save", () => {
       assert.deepStrictEqual(yield* listDir(dir), [])
     }))
 
-  it.scopedLive("a real SIGKILL mid-save leaves a temporary holding the key; hai logout (remove) deletes it", () =>
-    Effect.gen(function*() {
-      const s = yield* sandbox
-      const dir = Path.dirname(s.userFile)
-      const fixture = new URL("./fixtures/save-loop.ts", import.meta.url).pathname
-      // a large line that every save keeps makes each save long enough to be killed inside
-      yield* Effect.promise(() => writeFile(s.userFile, `HAI_API_KEY=hk-0\n# ${"x".repeat(8 * 1024 * 1024)}\n`))
-      let leftover: string | undefined
-      for (let round = 0; round < 6 && leftover === undefined; round++) {
-        leftover = yield* Effect.promise(() =>
-          new Promise<string | undefined>((resolve, reject) => {
-            const child = ChildProcess.spawn(process.execPath, ["--import", "tsx", fixture, s.home], {
-              cwd: Path.dirname(fixture),
-              stdio: ["ignore", "pipe", "inherit"]
-            })
-            let found: string | undefined
-            child.once("error", reject)
-            child.stdout.once("data", () => {
-              // kill as soon as a temporary of this child has content: the save is being written
-              const poll = setInterval(() => {
-                for (const name of NodeFs.readdirSync(dir)) {
-                  if (!name.includes(`.${child.pid}.`)) continue
-                  try {
-                    if (NodeFs.statSync(Path.join(dir, name)).size === 0) continue
-                  } catch {
-                    continue
+  it.scopedLive(
+    "a real SIGKILL mid-save leaves a temporary holding the key; hai logout (remove) deletes it",
+    () =>
+      Effect.gen(function*() {
+        const s = yield* sandbox
+        const dir = Path.dirname(s.userFile)
+        const fixture = new URL("./fixtures/save-loop.ts", import.meta.url).pathname
+        // a large line that every save keeps makes each save long enough to be killed inside
+        yield* Effect.promise(() => writeFile(s.userFile, `HAI_API_KEY=hk-0\n# ${"x".repeat(8 * 1024 * 1024)}\n`))
+        let leftover: string | undefined
+        for (let round = 0; round < 6 && leftover === undefined; round++) {
+          leftover = yield* Effect.promise(() =>
+            new Promise<string | undefined>((resolve, reject) => {
+              const child = ChildProcess.spawn(process.execPath, ["--import", "tsx", fixture, s.home], {
+                cwd: Path.dirname(fixture),
+                stdio: ["ignore", "pipe", "inherit"]
+              })
+              let found: string | undefined
+              child.once("error", reject)
+              child.stdout.once("data", () => {
+                // kill as soon as a temporary of this child has content: the save is being written
+                const poll = setInterval(() => {
+                  for (const name of NodeFs.readdirSync(dir)) {
+                    if (!name.includes(`.${child.pid}.`)) continue
+                    try {
+                      if (NodeFs.statSync(Path.join(dir, name)).size === 0) continue
+                    } catch {
+                      continue
+                    }
+                    found = name
+                    clearInterval(poll)
+                    child.kill("SIGKILL")
+                    return
                   }
-                  found = name
-                  clearInterval(poll)
-                  child.kill("SIGKILL")
-                  return
-                }
-              }, 1)
-              child.once("exit", () => clearInterval(poll))
+                }, 1)
+                child.once("exit", () => clearInterval(poll))
+              })
+              child.once("exit", (code, signal) =>
+                signal === "SIGKILL"
+                  ? resolve(found !== undefined && NodeFs.existsSync(Path.join(dir, found)) ? found : undefined)
+                  : reject(new Error(`the saving child exited by itself: ${code}`)))
             })
-            child.once("exit", (code, signal) =>
-              signal === "SIGKILL"
-                ? resolve(found !== undefined && NodeFs.existsSync(Path.join(dir, found)) ? found : undefined)
-                : reject(new Error(`the saving child exited by itself: ${code}`)))
-          })
-        )
-      }
-      assert.isDefined(leftover, "no kill landed inside a save in 6 rounds")
-      assert.include(yield* readText(Path.join(dir, leftover!)), "HAI_API_KEY=hk-loop-")
-      // the committed file is whole: one key and the large line
-      const committed = yield* readText(s.userFile)
-      assert.match(committed, /^HAI_API_KEY=hk-(loop-)?\d+\n# x+\n$/)
+          )
+        }
+        assert.isDefined(leftover, "no kill landed inside a save in 6 rounds")
+        assert.include(yield* readText(Path.join(dir, leftover!)), "HAI_API_KEY=hk-loop-")
+        // the committed file is whole: one key and the large line
+        const committed = yield* readText(s.userFile)
+        assert.match(committed, /^HAI_API_KEY=hk-(loop-)?\d+\n# x+\n$/)
 
-      assert.isTrue(yield* s.run(Credentials.remove()))
-      const names = yield* listDir(dir)
-      assert.deepStrictEqual(names, [".env"], "remove leaves no temporary behind")
-      assert.notInclude(yield* readText(s.userFile), "HAI_API_KEY")
-    }), 120_000)
+        assert.isTrue(yield* s.run(Credentials.remove()))
+        const names = yield* listDir(dir)
+        assert.deepStrictEqual(names, [".env"], "remove leaves no temporary behind")
+        assert.notInclude(yield* readText(s.userFile), "HAI_API_KEY")
+      }),
+    120_000
+  )
 })
 
 describe("Credentials: a symlinked user file", () => {

@@ -286,7 +286,9 @@ export const deliveryKey = (options: {
   readonly timestamp: string
 }): Effect.Effect<string> =>
   Effect.map(
-    Effect.promise(() => globalThis.crypto.subtle.digest("SHA-256", signedPayload(options.timestamp.trim(), options.body))),
+    Effect.promise(() =>
+      globalThis.crypto.subtle.digest("SHA-256", signedPayload(options.timestamp.trim(), options.body))
+    ),
     (digest) => `delivery:sha256:${bytesToHex(new Uint8Array(digest))}`
   )
 

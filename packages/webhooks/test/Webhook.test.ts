@@ -247,8 +247,7 @@ describe("Webhook.verify", () => {
       yield* atT0
       const body = completedJson()
       const good = nodeSign(SECRET, T0, body)
-      const forged = (n: number) =>
-        Array.from({ length: n }, (_, i) => "sha256=" + i.toString(16).padStart(64, "0"))
+      const forged = (n: number) => Array.from({ length: n }, (_, i) => "sha256=" + i.toString(16).padStart(64, "0"))
       const subtle = globalThis.crypto.subtle
       const calls = { sign: 0, verify: 0 }
       const sign = subtle.sign.bind(subtle)

@@ -230,7 +230,10 @@ describe("WebhookHandler.receive", () => {
       const o2 = yield* WebhookHandler.receive({ body, headers }, handler, { secrets: secret })
       assert.deepStrictEqual([o1._tag, o2._tag], ["Processed", "Duplicate"])
       // the same replay with the signature of the rotated-out secret added is still the same delivery
-      const rotated = { ...headers, "X-H-Webhook-Signature": `${nodeSign(OLD_SECRET, T0, body)},${headers["X-H-Webhook-Signature"]}` }
+      const rotated = {
+        ...headers,
+        "X-H-Webhook-Signature": `${nodeSign(OLD_SECRET, T0, body)},${headers["X-H-Webhook-Signature"]}`
+      }
       const o3 = yield* WebhookHandler.receive({ body, headers: rotated }, handler, { secrets: [oldSecret, secret] })
       assert.strictEqual(o3._tag, "Duplicate")
       // a new delivery of the same body (a new timestamp, so a new signature) is processed

@@ -55,7 +55,9 @@ export const staleTempAge = 60_000
  */
 export const removeStaleTemps = async (target: string): Promise<number> => {
   const directory = Path.dirname(target)
-  const pattern = new RegExp(`^\\.${escapeRegExp(Path.basename(target))}\\.(\\d+)\\.[0-9a-f]+${escapeRegExp(tempSuffix)}$`)
+  const pattern = new RegExp(
+    `^\\.${escapeRegExp(Path.basename(target))}\\.(\\d+)\\.[0-9a-f]+${escapeRegExp(tempSuffix)}$`
+  )
   let names: Array<string>
   try {
     names = await Fs.readdir(directory)
@@ -112,7 +114,15 @@ export const followLinks = async (path: string): Promise<string> => {
  *
  * @internal
  */
-export const describeKind = (stat: { isFIFO(): boolean; isSocket(): boolean; isDirectory(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string =>
+export const describeKind = (
+  stat: {
+    isFIFO(): boolean
+    isSocket(): boolean
+    isDirectory(): boolean
+    isCharacterDevice(): boolean
+    isBlockDevice(): boolean
+  }
+): string =>
   stat.isFIFO()
     ? "a FIFO"
     : stat.isSocket()
