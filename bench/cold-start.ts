@@ -4,7 +4,8 @@
  *
  * - `installed`: the CLI tarball installed with `npm install -g` (the bundled executable);
  * - `pnpm hai`: the workspace's command, which runs the same bundle from the sources;
- * - `tsx`: the sources compiled on the fly by tsx (what `pnpm hai` was before the bundle).
+ * - `tsx`: the sources compiled on the fly by tsx (what `pnpm hai` was before the bundle);
+ * - `node -e 0`: an empty program, the floor of any of them on this machine now.
  *
  * Prints medians of wall time and of CPU time (user + system, steadier on a shared machine) and
  * their ratio to tsx. The target for the installed `hai --help` is 0.25 s of wall time on a quiet
@@ -52,7 +53,9 @@ const tsx = Path.join(root, "node_modules/.bin/tsx")
 const commands: Record<string, { readonly command: string; readonly args: ReadonlyArray<string> }> = {
   installed: { command: Path.join(work, "global/bin/hai"), args: [] },
   "pnpm hai": { command: "pnpm", args: ["--silent", "hai"] },
-  tsx: { command: tsx, args: [Path.join(root, "packages/cli/src/bin.ts")] }
+  tsx: { command: tsx, args: [Path.join(root, "packages/cli/src/bin.ts")] },
+  // Node starting an empty program: how much of the figures above is the machine's load.
+  "node -e 0": { command: process.execPath, args: ["-e", "0", "--"] }
 }
 const hasTime = Fs.existsSync("/usr/bin/time")
 
@@ -93,7 +96,7 @@ const main = async () => {
     for (const name of Object.keys(commands)) {
       if (name === "tsx" && round >= slowRounds) continue
       add(`hai --help: ${name}`, help(name))
-      add(`mcp serve to initialize: ${name}`, await mcp(name))
+      if (name !== "node -e 0") add(`mcp serve to initialize: ${name}`, await mcp(name))
     }
   }
   const table: Array<string> = []
