@@ -155,7 +155,9 @@ export const credentials: Effect.Effect<
     baseUrl: Option.getOrUndefined(g.baseUrl)
   }))
 
-const target = (request: { readonly method: string; readonly url: string; readonly urlParams: UrlParams.UrlParams }) => {
+const target = (
+  request: { readonly method: string; readonly url: string; readonly urlParams: UrlParams.UrlParams }
+) => {
   const query = UrlParams.toString(request.urlParams)
   return `${request.method} ${request.url}${query.length > 0 ? `?${query}` : ""}`
 }

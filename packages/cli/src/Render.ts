@@ -223,8 +223,7 @@ const labels: Record<string, readonly [label: string, colour: string]> = {
   Trace: ["trace", "2"]
 }
 
-const messageText = (message: unknown): string =>
-  Array.isArray(message) ? format(message) : format([message])
+const messageText = (message: unknown): string => Array.isArray(message) ? format(message) : format([message])
 
 /**
  * The CLI's logger: one `Warning: ...` line per message on stderr, coloured on a terminal;

@@ -20,7 +20,7 @@ const Served = Emulator.layerServer({ port: 0 }).pipe(
 
 let compiled: string
 beforeAll(async () => {
-  compiled = await Binary.commandLine()
+  compiled = (await Binary.executable()).line
 }, 120_000)
 
 const panes: Array<Terminal.Pane> = []
@@ -92,22 +92,26 @@ describe("Ctrl-C during hai run", () => {
         }), 120_000)
     }
 
-    it.effect("a second Ctrl-C while the cancel is in flight does not kill it (compiled)", () =>
-      Effect.gen(function*() {
-        const server = yield* Emulator.EmulatorServer
-        const emulator = yield* Emulator.Emulator
-        yield* emulator.setFaults({ routes: [{ route: "DELETE /api/v2/sessions/{id}", latency: "3 seconds" }] })
-        const pane = yield* terminal(server.url)
-        const id = yield* startRun(pane, compiled)
-        pane.keys("C-c")
-        yield* Effect.promise(() => pane.waitFor(/Interrupted: cancelling session/, 10_000))
-        yield* Effect.sleep("1500 millis")
-        pane.keys("C-c")
-        const code = yield* Effect.promise(() => pane.exitCode(20_000))
-        yield* emulator.setFaults({})
-        assert.strictEqual(code, 130, pane.text())
-        assert.include(pane.text(), "Still cleaning up")
-        assert.strictEqual(yield* finalStatus(id), "interrupted", pane.text())
-      }).pipe(Effect.ensuring(Effect.flatMap(Emulator.Emulator, (e) => e.setFaults({})))), 120_000)
+    it.effect(
+      "a second Ctrl-C while the cancel is in flight does not kill it (compiled)",
+      () =>
+        Effect.gen(function*() {
+          const server = yield* Emulator.EmulatorServer
+          const emulator = yield* Emulator.Emulator
+          yield* emulator.setFaults({ routes: [{ route: "DELETE /api/v2/sessions/{id}", latency: "3 seconds" }] })
+          const pane = yield* terminal(server.url)
+          const id = yield* startRun(pane, compiled)
+          pane.keys("C-c")
+          yield* Effect.promise(() => pane.waitFor(/Interrupted: cancelling session/, 10_000))
+          yield* Effect.sleep("1500 millis")
+          pane.keys("C-c")
+          const code = yield* Effect.promise(() => pane.exitCode(20_000))
+          yield* emulator.setFaults({})
+          assert.strictEqual(code, 130, pane.text())
+          assert.include(pane.text(), "Still cleaning up")
+          assert.strictEqual(yield* finalStatus(id), "interrupted", pane.text())
+        }).pipe(Effect.ensuring(Effect.flatMap(Emulator.Emulator, (e) => e.setFaults({})))),
+      120_000
+    )
   })
 })

@@ -35,7 +35,9 @@ describe("hai's process runner", () => {
     const cleanupStarted = Effect.runSync(Deferred.make<void>())
     const cleanupDone = Effect.runSync(Deferred.make<void>())
     const program = Effect.never.pipe(
-      Effect.onInterrupt(() => Effect.zipRight(Deferred.succeed(cleanupStarted, undefined), Deferred.await(cleanupDone)))
+      Effect.onInterrupt(() =>
+        Effect.zipRight(Deferred.succeed(cleanupStarted, undefined), Deferred.await(cleanupDone))
+      )
     )
     RunMain.make(fake.host, 5_000)(program, {
       disableErrorReporting: true,

@@ -9,10 +9,19 @@ import { tempDir } from "./Harness.js"
 
 const entry = Path.join(import.meta.dirname, "../../src/bin.ts")
 
-/** A shell command line that starts `hai`; the bundle is built once per test file. */
-export const commandLine = async (): Promise<string> => {
+/** How to start `hai`: as an argv, and as a shell command line. */
+export interface Executable {
+  readonly argv: ReadonlyArray<string>
+  readonly line: string
+}
+
+/** Finds or builds the executable (call it once per test file: the bundle takes a moment). */
+export const executable = async (): Promise<Executable> => {
   const installed = process.env.HAI_CLI_BIN
-  if (installed !== undefined && installed.length > 0) return JSON.stringify(Path.resolve(installed))
+  if (installed !== undefined && installed.length > 0) {
+    const path = Path.resolve(installed)
+    return { argv: [path], line: JSON.stringify(path) }
+  }
   const outfile = Path.join(tempDir("hai-cli-bin-"), "hai.mjs")
   await esbuild.build({
     entryPoints: [entry],
@@ -28,5 +37,14 @@ export const commandLine = async (): Promise<string> => {
         "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
     }
   })
-  return `node ${JSON.stringify(outfile)}`
+  return { argv: [process.execPath, outfile], line: `node ${JSON.stringify(outfile)}` }
 }
+
+/** The sources run as `pnpm hai` runs them: node with tsx's loader, no build. */
+export const fromSource: Executable = (() => {
+  const loader = Path.join(import.meta.dirname, "../../../../node_modules/tsx/dist/loader.mjs")
+  return {
+    argv: [process.execPath, "--import", loader, entry],
+    line: `node --import ${JSON.stringify(loader)} ${JSON.stringify(entry)}`
+  }
+})()
