@@ -17,6 +17,7 @@ import * as Mcp from "./commands/mcp.js"
 import * as Run from "./commands/run.js"
 import * as Sessions from "./commands/sessions.js"
 import * as Global from "./Global.js"
+import * as CliConsole from "./internal/console.js"
 import * as Render from "./Render.js"
 
 /**
@@ -66,8 +67,8 @@ export const run = (argv: ReadonlyArray<string>) =>
 /**
  * Runs the CLI and succeeds with the exit code: 0, 1 after printing `Error: ...` (with a hint and
  * the `loc: msg` lines of a 422) on stderr, 2 for invalid arguments (already reported). Logs go
- * to stderr through {@link Render.logger}, and what @effect/cli prints through
- * {@link Render.tidy}: escapes only for a terminal without `NO_COLOR`.
+ * to stderr through {@link Render.logger}, and what @effect/cli prints (help, usage errors)
+ * without its placeholder descriptions, with escapes only for a terminal without `NO_COLOR`.
  *
  * @since 0.1.0
  * @category Running
@@ -82,7 +83,7 @@ export const main = (argv: ReadonlyArray<string>) =>
       Effect.catchAll((error) =>
         ValidationError.isValidationError(error) ? Effect.succeed(2) : Effect.as(Render.printError(error), 1)
       ),
-      Effect.withConsole(Render.consoleFor(base, output, style)),
+      Effect.withConsole(CliConsole.make(base, output, style)),
       Effect.provideService(Render.Style, style),
       Effect.provide(Logger.replace(Logger.defaultLogger, Render.logger))
     )

@@ -6,7 +6,6 @@
  */
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
-import type * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
@@ -136,80 +135,6 @@ export const detectStyle: Effect.Effect<StyleService> = Effect.gen(function*() {
   return { stdout: allowed && output.stdout.isTTY, stderr: allowed && output.stderr.isTTY }
 })
 
-// CSI sequences (colours, cursor and line control): all that @effect/cli and hai ever write.
-const ansiSequence = /\x1b\[[0-9;?]*[ -/]*[@-~]/g
-
-/**
- * The text without its ANSI escapes.
- *
- * @since 0.1.0
- * @category Style
- */
-export const stripAnsi = (text: string): string => text.replace(ansiSequence, "")
-
-// What @effect/cli prints for an option or argument of a primitive type: it says nothing the
-// usage line does not, and it stands first, before the description the command gives.
-const placeholders = new Set([
-  "A user-defined piece of text.",
-  "A user-defined piece of text that is confidential.",
-  "An integer.",
-  "A floating point number.",
-  "A true or false value."
-])
-
-/**
- * Help and usage text as @effect/cli renders it, made fit for the stream: its placeholder
- * descriptions dropped, and its escapes too when the stream gets none.
- *
- * @since 0.1.0
- * @category Style
- */
-export const tidy = (text: string, ansi: boolean): string => {
-  const lines = text.split("\n")
-  const kept: Array<string> = []
-  for (let i = 0; i < lines.length; i++) {
-    if (placeholders.has(stripAnsi(lines[i]!).trim())) {
-      if (i + 1 < lines.length && stripAnsi(lines[i + 1]!).trim() === "") i++
-      continue
-    }
-    kept.push(ansi ? lines[i]! : stripAnsi(lines[i]!))
-  }
-  return kept.join("\n")
-}
-
-const format = (args: ReadonlyArray<unknown>): string =>
-  args.map((arg) => typeof arg === "string" ? arg : Util.inspect(arg)).join(" ")
-
-/**
- * A `Console` writing to the {@link Output} streams through {@link tidy}: what @effect/cli
- * prints (help, usage errors, the version) follows the same rules as hai's own output.
- *
- * @since 0.1.0
- * @category Style
- */
-export const consoleFor = (base: Console.Console, output: OutputService, style: StyleService): Console.Console => {
-  const out = (...args: ReadonlyArray<unknown>) =>
-    Effect.sync(() => output.stdout.write(`${tidy(format(args), style.stdout)}\n`))
-  const err = (...args: ReadonlyArray<unknown>) =>
-    Effect.sync(() => output.stderr.write(`${tidy(format(args), style.stderr)}\n`))
-  return {
-    ...base,
-    log: out,
-    info: out,
-    debug: err,
-    warn: err,
-    error: err,
-    unsafe: {
-      ...base.unsafe,
-      log: (...args) => output.stdout.write(`${tidy(format(args), style.stdout)}\n`),
-      info: (...args) => output.stdout.write(`${tidy(format(args), style.stdout)}\n`),
-      debug: (...args) => output.stderr.write(`${tidy(format(args), style.stderr)}\n`),
-      warn: (...args) => output.stderr.write(`${tidy(format(args), style.stderr)}\n`),
-      error: (...args) => output.stderr.write(`${tidy(format(args), style.stderr)}\n`)
-    }
-  }
-}
-
 // =============================================================================
 // Logging
 // =============================================================================
@@ -222,6 +147,9 @@ const labels: Record<string, readonly [label: string, colour: string]> = {
   Debug: ["debug", "2"],
   Trace: ["trace", "2"]
 }
+
+const format = (args: ReadonlyArray<unknown>): string =>
+  args.map((arg) => typeof arg === "string" ? arg : Util.inspect(arg)).join(" ")
 
 const messageText = (message: unknown): string => Array.isArray(message) ? format(message) : format([message])
 
@@ -405,6 +333,7 @@ const hints: Record<string, string> = {
   Unauthorized: "Check the key with `hai whoami`; `hai login` mints a new one.",
   TransportError: "Check the network and --base-url; `hai doctor` tests the connection.",
   RateLimited: "Wait a little, or check the quota with `hai whoami`.",
+  Conflict: "The session is not in a state that allows this; `hai sessions status ID` shows its status.",
   InvalidBaseUrl: "Pass a full URL, e.g. --base-url https://agp.eu.hcompany.ai"
 }
 

@@ -114,6 +114,16 @@ describe("hai sessions", () => {
         ])
       }))
 
+    it.effect("a message to a finished session is an error whose hint names `hai sessions status`", () =>
+      Effect.gen(function*() {
+        const run = yield* hai(["run", "Find the weather in Paris", "--json"])
+        const id = run.json()[0].id as string
+        const r = yield* hai(["sessions", "send", id, "And in Lyon?"])
+        assert.strictEqual(r.code, 1)
+        assert.match(r.stderr, /\(409\)/)
+        assert.include(r.stderr, "Hint: The session is not in a state that allows this; `hai sessions status ID`")
+      }))
+
     it.effect("an unknown session is an error with a hint", () =>
       Effect.gen(function*() {
         const r = yield* hai(["sessions", "get", "00000000-0000-4000-8000-000000000000"])
