@@ -33,10 +33,21 @@ const stale = () => {
 
 if (stale()) {
   const { bundle } = await import(pathToFileURL(Path.join(root, "packages/cli/build-bin.mjs")).href)
-  const inputs = await bundle(out)
+  // Built aside, then moved in file by file (a rename is atomic): another `pnpm hai` starting at
+  // the same moment reads the old bundle or the new one, never half of one.
+  const aside = `${out}.${process.pid}`
+  const inputs = await bundle(aside)
   // A source that was deleted or added makes a different input list: watch the directories too.
   const sources = inputs.filter((file) => !file.includes("node_modules"))
-  Fs.writeFileSync(inputsFile, JSON.stringify([...sources, ...new Set(sources.map((f) => Path.dirname(f)))]))
+  Fs.writeFileSync(
+    Path.join(aside, "inputs.json"),
+    JSON.stringify([...sources, ...new Set(sources.map((f) => Path.dirname(f)))])
+  )
+  Fs.mkdirSync(Path.join(out, "bin"), { recursive: true })
+  for (const file of ["openapi.json", "bin/THIRD-PARTY-LICENSES.txt", "bin/hai.js", "inputs.json"]) {
+    Fs.renameSync(Path.join(aside, file), Path.join(out, file))
+  }
+  Fs.rmSync(aside, { recursive: true, force: true })
 }
 
 await import(pathToFileURL(entry).href)
