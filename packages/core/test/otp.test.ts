@@ -125,6 +125,10 @@ describe("Otp.extractCode", () => {
     assert.strictEqual(code("<p>Your code</p><p><b>48</b><b>29</b><b>13</b></p>"), "482913")
   })
 
+  it("takes the code over a year that comes first (the official extractor's bare fallback takes the year)", () => {
+    assert.strictEqual(code("Sent on 14 March 2025. 482913 is your code"), "482913")
+  })
+
   it("takes a code that follows its keyword, or precedes it, over numbers farther away", () => {
     assert.strictEqual(code("Your verification code for order 12345678 is 482913"), "482913")
     assert.strictEqual(code("G-482913 is your Google verification code."), "482913")
