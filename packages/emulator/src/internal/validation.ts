@@ -7,6 +7,7 @@
  */
 import Ajv2020Module from "ajv/dist/2020.js"
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js"
+import { tooDeep } from "./body.js"
 import type { Operation, Parameter } from "./spec.js"
 import { spec } from "./spec.js"
 
@@ -299,10 +300,11 @@ export const validateRequest = (
     readonly headers: Record<string, string | undefined>
     readonly bodyText: string
   }
-): { readonly _tag: "Ok"; readonly value: ValidRequest } | {
-  readonly _tag: "Invalid"
-  readonly issues: Array<ValidationIssue>
-} => {
+):
+  | { readonly _tag: "Ok"; readonly value: ValidRequest }
+  | { readonly _tag: "Invalid"; readonly issues: Array<ValidationIssue> }
+  | { readonly _tag: "Unparsable" } =>
+{
   const issues: Array<ValidationIssue> = []
   const values: { path: Record<string, unknown>; query: Record<string, unknown>; header: Record<string, unknown> } = {
     path: {},
@@ -368,6 +370,7 @@ export const validateRequest = (
           ctx: { error: e instanceof Error ? e.message : String(e) }
         })
       }
+      if (ok && tooDeep(parsed)) return { _tag: "Unparsable" }
       if (ok) {
         const fn = compile(`${op.operationId}:body`, op.requestBody.schema)
         if (!fn(parsed)) issues.push(...toIssues(fn.errors ?? [], ["body"], parsed))

@@ -1,0 +1,205 @@
+/**
+ * A recorded session: its whole event history with the events' own timestamps (the timing), its
+ * request and how it ended. `hai sessions record <id> --out run.json` writes one from any server;
+ * `Scenario.fromRecording` plays it back in the emulator.
+ *
+ * @since 0.1.0
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as HaiAgents from "@hai-effect/core/HaiAgents"
+import type * as HaiError from "@hai-effect/core/HaiError"
+import * as Wire from "@hai-effect/core/Wire"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { readFileSync } from "node:fs"
+
+// =============================================================================
+// Models
+// =============================================================================
+
+/**
+ * One event as the server sent it.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const RecordedEvent = Schema.Struct({
+  timestamp: Schema.String,
+  type: Schema.String,
+  data: Schema.Unknown
+})
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface RecordedEvent extends Schema.Schema.Type<typeof RecordedEvent> {}
+
+/**
+ * The file format (JSON).
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const Recording = Schema.Struct({
+  format: Schema.Literal("hai-recording/1"),
+  source: Schema.Struct({ baseUrl: Schema.String, sessionId: Schema.String, recordedAt: Schema.String }),
+  request: Schema.NullOr(Schema.Unknown),
+  status: Schema.String,
+  answer: Schema.Unknown,
+  outcome: Schema.NullOr(Schema.String),
+  error: Schema.NullOr(Schema.String),
+  error_code: Schema.NullOr(Schema.String),
+  events: Schema.Array(RecordedEvent)
+})
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Recording extends Schema.Schema.Type<typeof Recording> {}
+
+/**
+ * A recording file that cannot be read or is not a recording.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class RecordingError extends Schema.TaggedError<RecordingError>("@hai-effect/emulator/RecordingError")(
+  "RecordingError",
+  { path: Schema.String, reason: Schema.String }
+) {
+  /** @since 0.1.0 */
+  override get message() {
+    return `Cannot use the recording ${this.path}: ${this.reason}`
+  }
+}
+
+// =============================================================================
+// Reading and writing
+// =============================================================================
+
+const decode = Schema.decodeUnknownEither(Schema.parseJson(Recording))
+
+/**
+ * Read and check a recording file.
+ *
+ * @example
+ * ```ts
+ * import * as Recording from "@hai-effect/emulator/Recording"
+ *
+ * const recording = Recording.read("run.json")
+ * ```
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const read = (path: string): Effect.Effect<Recording, RecordingError> =>
+  Effect.flatMap(
+    Effect.try({
+      try: () => readFileSync(path, "utf8"),
+      catch: (e) => new RecordingError({ path, reason: e instanceof Error ? e.message : String(e) })
+    }),
+    (text) =>
+      decode(text).pipe(
+        Effect.mapError((e) => new RecordingError({ path, reason: e.message }))
+      )
+  )
+
+/**
+ * Write a recording as JSON.
+ *
+ * @example
+ * ```ts
+ * import * as Recording from "@hai-effect/emulator/Recording"
+ * import * as Effect from "effect/Effect"
+ *
+ * const save = (recording: Recording.Recording) => Recording.write(recording, "run.json")
+ * ```
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const write = (recording: Recording, path: string) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) => fs.writeFileString(path, `${JSON.stringify(recording, null, 2)}\n`))
+
+const encodeEvent = Schema.encodeSync(Wire.SessionEvent)
+const settled = new Set(["idle", "completed", "failed", "timed_out", "interrupted"])
+
+/**
+ * Record a session from the server `HaiAgents` talks to (the hosted API or the emulator): follows
+ * its `/changes` until it settles (`until: "terminal"` keeps following through idle phases), then
+ * returns every event with its timestamp, the request and the outcome.
+ *
+ * @example
+ * ```ts
+ * import * as Recording from "@hai-effect/emulator/Recording"
+ *
+ * const recording = Recording.record("6f1c...")
+ * ```
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const record = Effect.fn("Recording.record")(function*(
+  sessionId: string,
+  options: { readonly until?: "settled" | "terminal"; readonly timeout?: Duration.DurationInput } = {}
+) {
+  const hai = yield* HaiAgents.HaiAgents
+  const done = options.until === "terminal"
+    ? (status: string) => status !== "idle" && settled.has(status)
+    : (status: string) => settled.has(status)
+  const events: Array<RecordedEvent> = []
+  let last: Wire.SessionChanges | undefined
+  const follow: Effect.Effect<void, HaiError.HaiError> = Effect.gen(function*() {
+    while (true) {
+      const round = yield* hai.sessions.changes(sessionId, { from_index: events.length, wait_for_seconds: 20 })
+      if (Option.isSome(round)) {
+        last = round.value
+        for (const e of round.value.new_events ?? []) events.push(encodeEvent(e) as RecordedEvent)
+        if (done(round.value.status) && (round.value.new_events ?? []).length === 0) return
+      } else {
+        const status = yield* hai.sessions.status(sessionId)
+        if (done(status.status)) {
+          // A last drain: the events that came with the settlement.
+          const rest = yield* hai.sessions.changes(sessionId, { from_index: events.length })
+          if (Option.isSome(rest)) {
+            last = rest.value
+            for (const e of rest.value.new_events ?? []) events.push(encodeEvent(e) as RecordedEvent)
+          }
+          return
+        }
+      }
+    }
+  })
+  yield* options.timeout === undefined ? follow : Effect.timeout(follow, options.timeout)
+  const session = yield* hai.sessions.get(sessionId)
+  const recordedAt = new Date(yield* Effect.clockWith((c) => c.currentTimeMillis)).toISOString()
+  const recording: Recording = {
+    format: "hai-recording/1",
+    source: { baseUrl: hai.options.baseUrl, sessionId, recordedAt },
+    request: Schema.encodeSync(Wire.SessionRequest)(session.request),
+    status: String(last?.status ?? session.status.status),
+    answer: last?.answer ?? null,
+    outcome: last?.outcome === undefined || last.outcome === null ? null : String(last.outcome),
+    error: last?.error ?? null,
+    error_code: last?.error_code === undefined || last.error_code === null ? null : String(last.error_code),
+    events
+  }
+  return recording
+})
+
+/** Milliseconds since the first event, per event (`NaN` timestamps count as 0). @internal */
+export const offsets = (recording: Recording): ReadonlyArray<number> => {
+  const first = Date.parse(recording.events[0]?.timestamp ?? "")
+  return recording.events.map((e) => {
+    const t = Date.parse(e.timestamp) - first
+    return Number.isFinite(t) && t > 0 ? t : 0
+  })
+}
+
+/** @internal */
+export const durationOf = (millis: number, speed: number) =>
+  Duration.millis(speed === Infinity ? 0 : Math.max(0, millis / speed))
