@@ -7,6 +7,7 @@
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { generateSync } from "json-schema-faker"
+import { compile } from "./internal/validation.js"
 import * as Recording from "./Recording.js"
 
 // =============================================================================
@@ -386,10 +387,17 @@ export const fromRecording = (
  */
 export const example = (schema: unknown, options: { readonly seed?: number } = {}): unknown => {
   if (schema === true || schema === undefined || schema === null) return "example"
-  // Optional properties are filled half of the time: an answer shows both shapes across sessions.
-  return generateSync(schema as Parameters<typeof generateSync>[0], {
-    seed: options.seed ?? 1,
-    maxDepth: 8,
-    optionalsProbability: 0.5
-  })
+  const seed = options.seed ?? 1
+  const generate = (seed: number) =>
+    generateSync(schema as Parameters<typeof generateSync>[0], { seed, maxDepth: 8, alwaysFakeOptionals: true })
+  // The generator can pick a value that fits several `oneOf` branches: draw again, checked.
+  let check: ((value: unknown) => boolean) | undefined
+  try {
+    check = compile(`example:${JSON.stringify(schema)}`, schema)
+  } catch {
+    check = undefined
+  }
+  let value = generate(seed)
+  for (let attempt = 1; attempt < 20 && check !== undefined && !check(value); attempt++) value = generate(seed + attempt * 7919)
+  return value
 }
