@@ -153,24 +153,24 @@ export const record = Effect.fn("Recording.record")(function*(
     : (status: string) => settled.has(status)
   const events: Array<RecordedEvent> = []
   let last: Wire.SessionChanges | undefined
+  // Long-polls until the session is done, then drains what is left without waiting.
   const follow: Effect.Effect<void, HaiError.HaiError> = Effect.gen(function*() {
+    let draining = false
     while (true) {
-      const round = yield* hai.sessions.changes(sessionId, { from_index: events.length, wait_for_seconds: 20 })
+      const round = yield* hai.sessions.changes(sessionId, {
+        from_index: events.length,
+        wait_for_seconds: draining ? 0 : 20
+      })
       if (Option.isSome(round)) {
         last = round.value
-        for (const e of round.value.new_events ?? []) events.push(encodeEvent(e) as RecordedEvent)
-        if (done(round.value.status) && (round.value.new_events ?? []).length === 0) return
+        const fresh = round.value.new_events ?? []
+        for (const e of fresh) events.push(encodeEvent(e) as RecordedEvent)
+        if (draining && fresh.length === 0) return
+        draining = done(round.value.status)
+      } else if (draining) {
+        return
       } else {
-        const status = yield* hai.sessions.status(sessionId)
-        if (done(status.status)) {
-          // A last drain: the events that came with the settlement.
-          const rest = yield* hai.sessions.changes(sessionId, { from_index: events.length })
-          if (Option.isSome(rest)) {
-            last = rest.value
-            for (const e of rest.value.new_events ?? []) events.push(encodeEvent(e) as RecordedEvent)
-          }
-          return
-        }
+        draining = done((yield* hai.sessions.status(sessionId)).status)
       }
     }
   })
