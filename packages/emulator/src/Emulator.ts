@@ -20,11 +20,11 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { constant } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import { createServer } from "node:http"
-import { constant } from "effect/Function"
 import * as Faults from "./Faults.js"
 import * as Catalog from "./internal/catalog.js"
 import type { AllHandlers } from "./internal/handlers.js"
@@ -332,6 +332,7 @@ export const make = (options: Options = {}) =>
     }
 
     const app: HttpApp.Default<never, HttpServerRequest.HttpServerRequest> = Router.make({
+      scope,
       handlers,
       keys,
       faults: () => faults,
@@ -483,8 +484,11 @@ export const makeClient = (app: HttpApp.Default<never, HttpServerRequest.HttpSer
       if (request.method !== "GET" && request.method !== "HEAD") {
         if (body._tag === "Uint8Array") {
           init.body = body.body as Uint8Array<ArrayBuffer>
-          if (!request.headers["content-type"]) {
-            init.headers = { ...request.headers, "content-type": body.contentType }
+          // As on a socket, the body's length is declared (and bounds what is read).
+          init.headers = {
+            ...request.headers,
+            "content-length": String(body.body.length),
+            ...(request.headers["content-type"] ? {} : { "content-type": body.contentType })
           }
           // A raw body is whatever the caller handed to the platform; fetch accepts the same kinds.
         } else if (body._tag === "Raw") init.body = body.body as any

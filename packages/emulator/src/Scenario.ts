@@ -398,6 +398,8 @@ export const example = (schema: unknown, options: { readonly seed?: number } = {
     check = undefined
   }
   let value = generate(seed)
-  for (let attempt = 1; attempt < 20 && check !== undefined && !check(value); attempt++) value = generate(seed + attempt * 7919)
+  for (let attempt = 1; attempt < 20 && check !== undefined && !check(value); attempt++) {
+    value = generate(seed + attempt * 7919)
+  }
   return value
 }

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, FastCheck as fc, TestClock } from "effect"
-import { compile } from "../src/internal/validation.js"
 import { spec } from "../src/internal/spec.js"
+import { compile } from "../src/internal/validation.js"
 import * as Scenario from "../src/Scenario.js"
 import { call, createSession, testLayer } from "./utils.js"
 
@@ -62,7 +62,9 @@ describe("answers that satisfy answer_format", () => {
         maximum: fc.constant(min + 100)
       })
     ),
-    fc.record({ enum: fc.uniqueArray(fc.oneof(fc.string({ maxLength: 8 }), fc.integer()), { minLength: 1, maxLength: 5 }) }),
+    fc.record({
+      enum: fc.uniqueArray(fc.oneof(fc.string({ maxLength: 8 }), fc.integer()), { minLength: 1, maxLength: 5 })
+    }),
     fc.record({ type: fc.constant("boolean") }),
     fc.record({ anyOf: fc.constant([{ type: "string" }, { type: "null" }]) })
   )

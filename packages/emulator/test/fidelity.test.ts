@@ -9,7 +9,6 @@ const AGENT = "h/web-surfer-holo3-1-35b"
 const statusOf = (id: string) => Effect.map(call("GET", `/api/v2/sessions/${id}/status`), (r) => r.body)
 const eventsOf = (id: string) =>
   Effect.map(call("GET", `/api/v2/sessions/${id}/changes?from_index=0`), (r) => r.body.new_events as Array<any>)
-const agentKinds = (events: Array<any>) => events.filter((e) => e.type === "AgentEvent").map((e) => e.data.kind)
 
 describe("messages during a turn", () => {
   it.effect("redirect the agent at its next step: the new task is read, worked on and answered", () =>

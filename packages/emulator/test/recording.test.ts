@@ -6,6 +6,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Emulator from "../src/Emulator.js"
+import * as Recorder from "../src/Recorder.js"
 import * as Recording from "../src/Recording.js"
 import * as Scenario from "../src/Scenario.js"
 import { call, createSession, noViolations, testLayer } from "./utils.js"
@@ -64,13 +65,13 @@ describe("record and replay", () => {
       const band = (args: any) => ({ low: 55_000, high: args.title.length * 1000 })
       const original = (yield* createSession(request)).body.id
       assert.strictEqual(yield* drive(original, band), "idle")
-      const recording = yield* Recording.record(original)
+      const recording = yield* Recorder.record(original)
       const file = Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "hai-recording-")), "run.json")
       yield* Recording.write(recording, file)
 
       const replay = yield* Scenario.fromRecording(file, { speed: 10 })
       yield* emulator.registerScenario("replayed", replay)
-      const started = (yield* TestClock.currentTimeMillis)
+      const started = yield* TestClock.currentTimeMillis
       const copy = (yield* createSession({ ...request, agent: "replayed" })).body.id
       assert.strictEqual(yield* drive(copy, band), "idle")
       const elapsed = (yield* TestClock.currentTimeMillis) - started
@@ -95,7 +96,10 @@ describe("record and replay", () => {
       const emulator = yield* Emulator.Emulator
       const original = (yield* createSession(request)).body.id
       assert.strictEqual(yield* drive(original, () => ({ low: 1, high: 2 })), "idle")
-      yield* emulator.registerScenario("replayed", yield* Scenario.fromRecording(yield* Recording.record(original), { speed: 100 }))
+      yield* emulator.registerScenario(
+        "replayed",
+        yield* Scenario.fromRecording(yield* Recorder.record(original), { speed: 100 })
+      )
       const copy = (yield* createSession({ ...request, agent: "replayed" })).body.id
       const outcome = yield* drive(copy, () => "a string this time")
       assert.include(outcome, "does not match the recording", outcome)

@@ -7,6 +7,7 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
+import * as Recorder from "@hai-effect/emulator/Recorder"
 import * as Recording from "@hai-effect/emulator/Recording"
 import * as Effect from "effect/Effect"
 import { CliError } from "../CliError.js"
@@ -29,10 +30,12 @@ export const command = Command.make("record", {
 }, ({ id, out, until }) =>
   Global.withClient(Effect.gen(function*() {
     const { json } = yield* Global.globals
-    const recording = yield* Recording.record(id, { until })
+    const recording = yield* Recorder.record(id, { until })
     yield* Recording.write(recording, out).pipe(
       Effect.mapError((e) => new CliError({ message: `Cannot write the recording to ${out}: ${e.message}` }))
     )
-    if (json) return yield* Render.json({ out, session_id: id, status: recording.status, events: recording.events.length })
+    if (json) {
+      return yield* Render.json({ out, session_id: id, status: recording.status, events: recording.events.length })
+    }
     yield* Render.line(`Recorded ${recording.events.length} events of ${id} (${recording.status}) to ${out}`)
   }))).pipe(Command.withDescription("Save a session's events and timing for replay in the emulator"))

@@ -20,8 +20,8 @@ const flag = (name: string): string | undefined => {
 
 if (args.includes("--help") || args.includes("-h")) {
   console.log(
-    "usage: pnpm emulator [--port 8787] [--host 127.0.0.1] [--region eu|us] [--concurrency 10] [--key hk-emulator] [--seed 1] [--tick-ms N]\n" +
-      "  --tick-ms N: a step every N ms (fast tests); by default a step every 1 to 3 s (seeded jitter), as real agents"
+    "usage: pnpm emulator [--port 8787] [--host 127.0.0.1] [--region eu|us] [--concurrency 10] [--key hk-emulator] [--seed 1] [--tick-ms N]\n"
+      + "  --tick-ms N: a step every N ms (fast tests); by default a step every 1 to 3 s (seeded jitter), as real agents"
   )
   process.exit(0)
 }

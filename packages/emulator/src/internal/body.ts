@@ -24,15 +24,33 @@ export const unparsable: Reply = detail(400, "There was an error parsing the bod
 const tooLarge: Reply = detail(413, "Request Entity Too Large", { connection: "close" })
 
 /** @internal */
-export type Body = { readonly _tag: "Text"; readonly text: string } | { readonly _tag: "Refused"; readonly reply: Reply }
+export type Body = { readonly _tag: "Text"; readonly text: string } | {
+  readonly _tag: "Refused"
+  readonly reply: Reply
+}
 
 const decoder = new TextDecoder("utf-8", { fatal: true })
+
+const decode = (bytes: Uint8Array): Body => {
+  try {
+    return { _tag: "Text", text: decoder.decode(bytes) }
+  } catch {
+    return { _tag: "Refused", reply: unparsable }
+  }
+}
 
 /** @internal */
 export const read = (request: HttpServerRequest.HttpServerRequest, limit = MAX_BODY_BYTES): Effect.Effect<Body> => {
   const declared = request.headers["content-length"]
   if (declared !== undefined && Number(declared) > limit) {
     return Effect.succeed({ _tag: "Refused", reply: tooLarge })
+  }
+  // A declared length bounds what the HTTP parser delivers: read it at once.
+  if (declared !== undefined) {
+    return request.arrayBuffer.pipe(
+      Effect.map((buffer): Body => decode(new Uint8Array(buffer))),
+      Effect.orElseSucceed((): Body => ({ _tag: "Text", text: "" }))
+    )
   }
   const chunks: Array<Uint8Array> = []
   let size = 0
@@ -51,11 +69,7 @@ export const read = (request: HttpServerRequest.HttpServerRequest, limit = MAX_B
           bytes.set(c, at)
           at += c.length
         }
-        try {
-          return { _tag: "Text", text: decoder.decode(bytes) }
-        } catch {
-          return { _tag: "Refused", reply: unparsable }
-        }
+        return decode(bytes)
       }),
       // A body that cannot be read (the connection went away) is an empty one.
       Effect.orElseSucceed((): Body => ({ _tag: "Text", text: "" }))

@@ -11,6 +11,7 @@ import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
+import * as Scope from "effect/Scope"
 import type * as Faults from "../Faults.js"
 import { forRoute } from "../Faults.js"
 import * as Body from "./body.js"
@@ -26,6 +27,8 @@ export const DROP = "x-hai-emulator-drop"
 
 /** @internal */
 export interface Deps {
+  /** Lent to every request (no handler adds finalizers to it): a scope per request costs more. */
+  readonly scope: Scope.Scope
   readonly handlers: AllHandlers
   /** Accepted keys; empty accepts any bearer key. */
   readonly keys: ReadonlyArray<string>
@@ -65,7 +68,9 @@ const checkResponse = (op: Operation, reply: Reply): ReadonlyArray<string> => {
 }
 
 /** @internal */
-export const make = (deps: Deps): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest> => {
+export const make = (
+  deps: Deps
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest> => {
   const authenticate = (request: HttpServerRequest.HttpServerRequest): Reply | undefined => {
     const bearer = /^Bearer\s+(.+)$/i.exec(request.headers["authorization"] ?? "")
     if (bearer === null) return detail(401, "Not authenticated", { "www-authenticate": "Bearer" })
@@ -73,7 +78,11 @@ export const make = (deps: Deps): Effect.Effect<HttpServerResponse.HttpServerRes
     return undefined
   }
 
-  const handle = (op: Operation, request: HttpServerRequest.HttpServerRequest, params: Record<string, string | undefined>) =>
+  const handle = (
+    op: Operation,
+    request: HttpServerRequest.HttpServerRequest,
+    params: Record<string, string | undefined>
+  ) =>
     Effect.gen(function*() {
       const route = `${op.method} ${op.path}`
       deps.countRoute(route)
@@ -141,7 +150,8 @@ export const make = (deps: Deps): Effect.Effect<HttpServerResponse.HttpServerRes
       routePath(op),
       Effect.flatMap(
         HttpRouter.RouteContext,
-        (context) => Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => handle(op, request, context.params))
+        (context) =>
+          Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => handle(op, request, context.params))
       )
     )
   )
@@ -150,8 +160,9 @@ export const make = (deps: Deps): Effect.Effect<HttpServerResponse.HttpServerRes
     Effect.provideService(HttpLayerRouter.make, HttpLayerRouter.RouterConfig, { ignoreTrailingSlash: true })
   )
   Effect.runSync(router.addAll([...routes, HttpLayerRouter.route("*", "*", unrouted)]))
-  const app = router.asHttpEffect()
-  return Effect.scoped(app).pipe(
+  return router.asHttpEffect().pipe(
+    Effect.provideService(Scope.Scope, deps.scope),
+    // Every path has a route (the catch-all), so this is only a guard.
     Effect.catchAll(() => unrouted)
-  ) as Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>
+  )
 }

@@ -39,7 +39,11 @@ export const make = <A>(): Table<A> => {
 }
 
 /** Sort rows by `sort[0]` (`created_at`, or a field read by `key`; a leading `-` descends). @internal */
-export const sortRows = <A>(rows: Array<Row<A>>, sort: ReadonlyArray<string> | null | undefined, key: (a: A) => string) => {
+export const sortRows = <A>(
+  rows: Array<Row<A>>,
+  sort: ReadonlyArray<string> | null | undefined,
+  key: (a: A) => string
+) => {
   const s = (sort ?? ["-created_at"])[0] ?? "-created_at"
   const desc = s.startsWith("-")
   const field = desc ? s.slice(1) : s
@@ -58,4 +62,6 @@ export const stripNulls = <A extends object>(o: A): Partial<A> => {
 }
 
 /** @internal */
-export const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString())
+export const iso = (
+  ms: number | null | undefined
+) => (ms === null || ms === undefined ? null : new Date(ms).toISOString())

@@ -23,8 +23,12 @@ export const make = Effect.gen(function*() {
 
   const resolved = (a: Json) => ({
     ...a,
-    environments: (a.environments ?? []).map((e: unknown) => typeof e === "string" ? environments.get(e)?.value ?? e : e),
-    skills: a.skills == null ? null : a.skills.map((s: unknown) => typeof s === "string" ? skills.get(s)?.value ?? s : s)
+    environments: (a.environments ?? []).map((e: unknown) =>
+      typeof e === "string" ? environments.get(e)?.value ?? e : e
+    ),
+    skills: a.skills == null
+      ? null
+      : a.skills.map((s: unknown) => typeof s === "string" ? skills.get(s)?.value ?? s : s)
   })
 
   const search = <A>(items: Array<A>, q: string | null | undefined, text: (a: A) => string) =>
@@ -59,7 +63,10 @@ export const make = Effect.gen(function*() {
     update_agent_api_v2_agents__agent_name__put: ({ body, path }) =>
       agents.get(path.agent_name) === undefined
         ? Effect.succeed(notFound(`Agent '${path.agent_name}'`))
-        : Effect.as(agents.put(path.agent_name, { ...body, name: path.agent_name }), json(200, { ...body, name: path.agent_name })),
+        : Effect.as(
+          agents.put(path.agent_name, { ...body, name: path.agent_name }),
+          json(200, { ...body, name: path.agent_name })
+        ),
     patch_agent_api_v2_agents__agent_name__patch: ({ body, path }) => {
       const row = agents.get(path.agent_name)
       if (row === undefined) return Effect.succeed(notFound(`Agent '${path.agent_name}'`))

@@ -90,7 +90,9 @@ export const make = (nextId: () => string): Handlers<
       }),
     get_default_browser_profile_api_v2_browser_profiles_default_get: ({ query }) =>
       Effect.sync(() => {
-        const row = profiles.rows().find((r) => r.value.browser_name === query.browser_name && r.value.is_default === true)
+        const row = profiles.rows().find((r) =>
+          r.value.browser_name === query.browser_name && r.value.is_default === true
+        )
         return row === undefined ? notFound("Default browser profile") : json(200, view(row))
       }),
     set_default_browser_profile_api_v2_browser_profiles__profile_id__default_put: ({ path }) =>

@@ -183,9 +183,14 @@ export const make = (deps: {
       Effect.map(Clock.currentTimeMillis, (now) =>
         json(
           200,
-          page(Table.sortRows(schedules.rows(), query.sort, (s) => s.id).map((r) => view(r, now)), query.page, query.size)
+          page(
+            Table.sortRows(schedules.rows(), query.sort, (s) => s.id).map((r) => view(r, now)),
+            query.page,
+            query.size
+          )
         )),
-    get_schedule_api_v2_schedules__schedule_id__get: ({ path }) => withSchedule(path.schedule_id, (row) => reply(200, row)),
+    get_schedule_api_v2_schedules__schedule_id__get: ({ path }) =>
+      withSchedule(path.schedule_id, (row) => reply(200, row)),
     update_schedule_api_v2_schedules__schedule_id__patch: ({ body, path }) =>
       withSchedule(path.schedule_id, (row) =>
         Effect.gen(function*() {
@@ -205,7 +210,11 @@ export const make = (deps: {
     pause_schedule_api_v2_schedules__schedule_id__pause_post: ({ body, path }) =>
       withSchedule(path.schedule_id, (row) =>
         Effect.gen(function*() {
-          const next = yield* schedules.put(path.schedule_id, { ...row.value, paused: true, pause_note: body?.note ?? null })
+          const next = yield* schedules.put(path.schedule_id, {
+            ...row.value,
+            paused: true,
+            pause_note: body?.note ?? null
+          })
           yield* arm(path.schedule_id)
           return yield* reply(200, next)
         })),
@@ -217,9 +226,12 @@ export const make = (deps: {
           return yield* reply(200, next)
         })),
     trigger_schedule_api_v2_schedules__schedule_id__trigger_post: ({ path }) =>
-      withSchedule(path.schedule_id, () =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          Effect.map(fire(path.schedule_id, now, true), (run) => json(200, run)))),
+      withSchedule(
+        path.schedule_id,
+        () =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.map(fire(path.schedule_id, now, true), (run) => json(200, run)))
+      ),
     list_schedule_runs_api_v2_schedules__schedule_id__runs_get: ({ path, query }) =>
       withSchedule(path.schedule_id, () =>
         Effect.sync(() => {

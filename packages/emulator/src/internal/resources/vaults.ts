@@ -73,7 +73,10 @@ export const make = (nextId: () => string): Handlers<
       Effect.sync(() => {
         const row = vaults.get(path.vault_id)
         if (row === undefined) return notFound("Vault")
-        return json(200, String(row.value.token).length > 0 ? { ok: true, error: null } : { ok: false, error: "empty token" })
+        return json(
+          200,
+          String(row.value.token).length > 0 ? { ok: true, error: null } : { ok: false, error: "empty token" }
+        )
       })
   }
 }

@@ -55,7 +55,9 @@ export const make = (store: Store, runner: Runner) => {
         last = at[i]
         // Events stamped alike were appended together.
         let j = i
-        while (j < events.length && at[j] === at[i] && !isCall(events[j]) && events[j].type !== "AgentCompletionEvent") j++
+        while (
+          j < events.length && at[j] === at[i] && !isCall(events[j]) && events[j].type !== "AgentCompletionEvent"
+        ) j++
         if (j === i) j = i + 1
         const batch = events.slice(i, j)
         i = j
@@ -105,11 +107,17 @@ export const make = (store: Store, runner: Runner) => {
         }
       }
       yield* store.update(record, (s, now) =>
-        append({
-          ...s,
-          pendingCalls: calls,
-          ...(s.status === "paused" ? { pausedFrom: "awaiting_tool_results" as Status } : { status: "awaiting_tool_results" as Status })
-        }, now, [e]))
+        append(
+          {
+            ...s,
+            pendingCalls: calls,
+            ...(s.status === "paused"
+              ? { pausedFrom: "awaiting_tool_results" as Status }
+              : { status: "awaiting_tool_results" as Status })
+          },
+          now,
+          [e]
+        ))
       yield* store.waitFor(record, (s) => s.pendingCalls.length === 0 || TERMINAL.has(s.status))
       // The results the client posted stand in for the recorded ones, and so does the switch back
       // to running that followed them.

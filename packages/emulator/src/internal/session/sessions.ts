@@ -68,7 +68,8 @@ export const make = (deps: Deps) => {
   const quota: Quota.Quota = Quota.make(deps.concurrency, (record) => start(record))
   const store = Store.make({
     scope: deps.scope,
-    onStatus: (record, previous, next) => Effect.zipRight(deps.onStatusChange(record, previous, next), quota.onStatus(record, previous, next))
+    onStatus: (record, previous, next) =>
+      Effect.zipRight(deps.onStatusChange(record, previous, next), quota.onStatus(record, previous, next))
   })
   const resourceUrl = (record: SessionRecord, bucket: string, key: string) =>
     `${deps.baseUrl}/api/v2/sessions/${record.id}/resources/${bucket}/${encodeURIComponent(key)}`
@@ -154,7 +155,11 @@ export const make = (deps: Deps) => {
         events: [
           replay === undefined
             ? { timestamp: new Date(now).toISOString(), type: "RequestStartEvent", data: {} }
-            : { timestamp: new Date(now).toISOString(), type: first?.type ?? "RequestStartEvent", data: first?.data ?? {} }
+            : {
+              timestamp: new Date(now).toISOString(),
+              type: first?.type ?? "RequestStartEvent",
+              data: first?.data ?? {}
+            }
         ],
         startedAt: null,
         finishedAt: null,
@@ -277,7 +282,10 @@ export const make = (deps: Deps) => {
         return [
           empty(202),
           s.status === "idle" && r.replay === undefined
-            ? append({ ...next, status: "running" }, now, [{ type: "ActiveStateChangeEvent", data: { state: "running" } }])
+            ? append({ ...next, status: "running" }, now, [{
+              type: "ActiveStateChangeEvent",
+              data: { state: "running" }
+            }])
             : next
         ] as const
       }))

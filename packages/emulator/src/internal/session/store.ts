@@ -69,7 +69,9 @@ export const make = (deps: {
         record.state = next
         for (const listener of record.listeners) listener(next)
       }
-      return prev.status === next.status ? Effect.succeed(a) : Effect.as(deps.onStatus(record, prev.status, next.status), a)
+      return prev.status === next.status
+        ? Effect.succeed(a)
+        : Effect.as(deps.onStatus(record, prev.status, next.status), a)
     }))
 
   const waitFor = (record: SessionRecord, pred: (s: SessionState) => boolean): Effect.Effect<SessionState> =>

@@ -96,9 +96,12 @@ export const post = (
     const loc = batch ? ["body", "results", i, "tool_req", "id"] : ["body", "tool_req", "id"]
     if (idx === -1) {
       if (key.startsWith("id:") && answered.includes(key.slice(3))) continue
-      return [json(422, {
-        detail: [{ loc, msg: "Unknown tool call id", type: "value_error", input: result.tool_req?.id ?? null }]
-      }), s]
+      return [
+        json(422, {
+          detail: [{ loc, msg: "Unknown tool call id", type: "value_error", input: result.tool_req?.id ?? null }]
+        }),
+        s
+      ]
     }
     const call = pending[idx]
     const recorded = expected?.get(call.id)
@@ -106,14 +109,17 @@ export const post = (
       ? shapeMismatch(recorded, result.result ?? null)
       : undefined
     if (mismatch !== undefined) {
-      return [json(422, {
-        detail: [{
-          loc: batch ? ["body", "results", i, "result"] : ["body", "result"],
-          msg: `The result does not match the recording: ${mismatch}`,
-          type: "value_error",
-          input: result.result ?? null
-        }]
-      }), s]
+      return [
+        json(422, {
+          detail: [{
+            loc: batch ? ["body", "results", i, "result"] : ["body", "result"],
+            msg: `The result does not match the recording: ${mismatch}`,
+            type: "value_error",
+            input: result.result ?? null
+          }]
+        }),
+        s
+      ]
     }
     pending = pending.filter((_, j) => j !== idx)
     answered.push(call.id)

@@ -47,7 +47,12 @@ export const make = (deps: Deps) => {
   const gate = (record: SessionRecord) =>
     Effect.suspend(() => notPaused(record.state) ? Effect.void : Effect.asVoid(store.waitFor(record, notPaused)))
 
-  const finish = (record: SessionRecord, status: Status, fields: Partial<SessionState>, events: ReadonlyArray<NewEvent>) =>
+  const finish = (
+    record: SessionRecord,
+    status: Status,
+    fields: Partial<SessionState>,
+    events: ReadonlyArray<NewEvent>
+  ) =>
     store.update(record, (s, now) =>
       TERMINAL.has(s.status)
         ? s
@@ -222,7 +227,9 @@ export const make = (deps: Deps) => {
       data: { kind: "message_event", caller_id: "user", content: [m.message] }
     }]
     for (const file of m.files) {
-      const content = file.type === "url" ? new Uint8Array() : Uint8Array.from(atob(file.source), (c) => c.charCodeAt(0))
+      const content = file.type === "url"
+        ? new Uint8Array()
+        : Uint8Array.from(atob(file.source), (c) => c.charCodeAt(0))
       const mediaType = file.media_type ?? "application/octet-stream"
       const url = file.type === "url" ? file.source : deps.resourceUrl(record, "attachments", file.name)
       if (file.type !== "url") record.extras.resources.set(`attachments/${file.name}`, { content, mediaType })
@@ -263,14 +270,17 @@ export const make = (deps: Deps) => {
     })
 
   const started = (record: SessionRecord) =>
-    store.update(record, (s, now) =>
-      append({ ...s, status: s.status === "pending" ? "running" : s.status, startedAt: now }, now, [
-        { type: "AgentStartedEvent", data: {} },
-        { type: "LiveViewUrlEvent", data: { live_view_url: `https://live.emulator.local/sessions/${record.id}` } },
-        { type: "RunnerSessionEvent", data: { runner_session_id: `runner-${record.id.slice(0, 8)}` } },
-        { type: "AgentRunStatusChangeEvent", data: { status: "running" } },
-        { type: "ActiveStateChangeEvent", data: { state: "running" } }
-      ]))
+    store.update(
+      record,
+      (s, now) =>
+        append({ ...s, status: s.status === "pending" ? "running" : s.status, startedAt: now }, now, [
+          { type: "AgentStartedEvent", data: {} },
+          { type: "LiveViewUrlEvent", data: { live_view_url: `https://live.emulator.local/sessions/${record.id}` } },
+          { type: "RunnerSessionEvent", data: { runner_session_id: `runner-${record.id.slice(0, 8)}` } },
+          { type: "AgentRunStatusChangeEvent", data: { status: "running" } },
+          { type: "ActiveStateChangeEvent", data: { state: "running" } }
+        ])
+    )
 
   const loop = (record: SessionRecord, scenario: Exclude<Scenario.Scenario, Scenario.Replay>) =>
     Effect.gen(function*() {
@@ -292,7 +302,10 @@ export const make = (deps: Deps) => {
   /** The agent of a session, bounded by its `max_time_s`; a crash fails the session. */
   const run = (record: SessionRecord, scenario: Exclude<Scenario.Scenario, Scenario.Replay>): Effect.Effect<void> => {
     const bounded = record.maxTimeS === null ? loop(record, scenario) : Effect.gen(function*() {
-      const result = yield* Effect.timeoutOption(loop(record, scenario), Duration.millis(Math.round(record.maxTimeS! * 1000)))
+      const result = yield* Effect.timeoutOption(
+        loop(record, scenario),
+        Duration.millis(Math.round(record.maxTimeS! * 1000))
+      )
       if (Option.isSome(result)) return
       if (record.state.status === "idle") return yield* complete(record)
       yield* finish(record, "timed_out", {
@@ -310,4 +323,3 @@ export const make = (deps: Deps) => {
 
 /** @internal */
 export type Runner = ReturnType<typeof make>
-
