@@ -388,8 +388,19 @@ export const fromRecording = (
 export const example = (schema: unknown, options: { readonly seed?: number } = {}): unknown => {
   if (schema === true || schema === undefined || schema === null) return "example"
   const seed = options.seed ?? 1
-  const generate = (seed: number) =>
-    generateSync(schema as Parameters<typeof generateSync>[0], { seed, maxDepth: 8, alwaysFakeOptionals: true })
+  // A schema the generator cannot follow (an invalid pattern, say) yields a placeholder, which the
+  // answer check then reports against the schema.
+  const generate = (seed: number): unknown => {
+    try {
+      return generateSync(schema as Parameters<typeof generateSync>[0], {
+        seed,
+        maxDepth: 8,
+        alwaysFakeOptionals: true
+      })
+    } catch {
+      return "example"
+    }
+  }
   // The generator can pick a value that fits several `oneOf` branches: draw again, checked.
   let check: ((value: unknown) => boolean) | undefined
   try {

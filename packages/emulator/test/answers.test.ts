@@ -128,4 +128,17 @@ describe("answers that satisfy answer_format", () => {
       assert.match(changes.body.answer.ref, /^[A-Z]{3}-\d{4}$/)
       assert.isAtLeast(changes.body.answer.roles.length, 3)
     }).pipe(Effect.provide(testLayer())))
+
+  it.effect("an answer_format no value can follow fails the session with answer_validation, not a crash", () =>
+    Effect.gen(function*() {
+      const { body } = yield* createSession({
+        agent: "h/web-surfer-holo3-1-35b",
+        messages: "x",
+        overrides: { "agent.answer_format": { type: "object", properties: { a: { type: "string", pattern: "([" } } } }
+      })
+      yield* TestClock.adjust("5 seconds")
+      const status = (yield* call("GET", `/api/v2/sessions/${body.id}/status`)).body
+      assert.strictEqual(status.status, "failed")
+      assert.strictEqual(status.error_code, "answer_validation")
+    }).pipe(Effect.provide(testLayer())))
 })
