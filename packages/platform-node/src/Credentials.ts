@@ -515,11 +515,62 @@ export const save: (
 )
 
 /**
+ * What the user file holds of what {@link save} writes (what `hai login` stored).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Stored {
+  /** The user file. */
+  readonly path: string
+  /** Whether it holds a key (`HAI_API_KEY` or `H_API_KEY`). */
+  readonly hasKey: boolean
+  /** Its `HAI_API_BASE_URL`, if any. */
+  readonly baseUrl: string | undefined
+}
+
+/**
+ * Reads the user file without resolving anything else (no environment variable, no project
+ * file): what `hai logout` would forget. The key itself is not returned.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { Credentials } from "@hai-effect/platform-node"
+ *
+ * const saved = Effect.map(Credentials.stored, (s) => s.baseUrl ?? "the region's URL")
+ *
+ * @since 0.1.0
+ * @category Login
+ */
+export const stored: Effect.Effect<Stored, CredentialsFileError | ConfigError.ConfigError> = Effect.gen(function*() {
+  const { user } = yield* paths
+  const file = yield* readFile(user)
+  if (Option.isNone(file)) return { path: user, hasKey: false, baseUrl: undefined }
+  return {
+    path: user,
+    hasKey: (fileValue(file.value, "HAI_API_KEY") ?? fileValue(file.value, "H_API_KEY")) !== undefined,
+    baseUrl: fileValue(file.value, "HAI_API_BASE_URL")?.trim()
+  }
+})
+
+/**
+ * What {@link remove} forgets besides the key.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface RemoveOptions {
+  /** Also removes the file's `HAI_API_BASE_URL` (what `hai login --base-url` saved). */
+  readonly baseUrl?: boolean | undefined
+}
+
+/**
  * Forgets the stored key (what `hai logout` does): removes the `HAI_API_KEY` and `H_API_KEY`
- * lines of the user file, keeping its other lines, and deletes the file when nothing else is
- * left (when the file is a symbolic link, the file it points to is emptied instead and the link
- * kept). Temporaries that a killed save left behind are removed too. Succeeds with whether a key
- * was there. The project's `./.env` is never touched.
+ * lines of the user file (and `HAI_API_BASE_URL` with `baseUrl: true`), keeping its other lines,
+ * and deletes the file when nothing else is left (when the file is a symbolic link, the file it
+ * points to is emptied instead and the link kept). Temporaries that a killed save left behind are
+ * removed too. Succeeds with whether any of those lines was there. The project's `./.env` is
+ * never touched.
  *
  * @example
  * import { Effect } from "effect"
@@ -532,16 +583,21 @@ export const save: (
  * @since 0.1.0
  * @category Login
  */
-export const remove: () => Effect.Effect<boolean, CredentialsFileError | ConfigError.ConfigError> = Effect.fn(
+export const remove: (
+  options?: RemoveOptions
+) => Effect.Effect<boolean, CredentialsFileError | ConfigError.ConfigError> = Effect.fn(
   "Credentials.remove"
-)(function*() {
+)(function*(options?: RemoveOptions) {
   const { user } = yield* paths
   yield* removeLeftovers(user)
   const existing = yield* readText(user)
   if (Option.isNone(existing)) return false
+  const names = options?.baseUrl === true
+    ? ["HAI_API_KEY", "H_API_KEY", "HAI_API_BASE_URL"]
+    : ["HAI_API_KEY", "H_API_KEY"]
   const values = DotEnv.parse(existing.value.text)
-  if (values.HAI_API_KEY === undefined && values.H_API_KEY === undefined) return false
-  const text = DotEnv.update(existing.value.text, { HAI_API_KEY: undefined, H_API_KEY: undefined })
+  if (names.every((name) => values[name] === undefined)) return false
+  const text = DotEnv.update(existing.value.text, Object.fromEntries(names.map((name) => [name, undefined])))
   yield* Effect.tryPromise({
     try: async () => {
       const target = await followLinks(user)
