@@ -31,6 +31,11 @@ const benchmarks: ReadonlyArray<
       ? ["--sessions", "10", "--steps", "20", "--rounds", "1", "--capacity", "500"]
       : ["--sessions", "20", "--steps", "60", "--rounds", "3", "--capacity", "1000,2000"]
   },
+  // The emulator's own memory and long-poll capacity, against the emulator before its modules split.
+  {
+    name: "emulator-rss",
+    args: quick ? ["--sessions", "1000", "--steps", "5"] : ["--sessions", "1000,10000"]
+  },
   // A step a second per agent is the stress case (2,000 events/s); a step every 3 s is closer to
   // what a browsing agent does (a model call and a page action per step).
   { name: "fleet", args: quick ? ["200", "--steps", "10"] : ["1000", "--steps", "20"] },
