@@ -214,8 +214,9 @@ export const isTransient = (error: HaiError): boolean => {
  * server did not act, so they are retried for every method.
  *
  * @example
- * import { RetryPolicy } from "@hai-effect/core"
+ * import { type HaiError, RetryPolicy } from "@hai-effect/core"
  *
+ * declare const error: HaiError.HaiError
  * RetryPolicy.isRetryable(error, { method: "POST", idempotencyKey: true })
  *
  * @since 0.1.0
