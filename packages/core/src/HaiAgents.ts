@@ -24,15 +24,11 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as FiberRef from "effect/FiberRef"
-import { constTrue } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -196,21 +192,8 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         timeout
       }
     }
-    // Neither the operation's span nor the HTTP request's: see `unspannedOf`. A fiber that runs
-    // with the tracer off (the session watcher) needs no switch per request. Without `httpSpans`
-    // the runner already leaves the platform's span out.
-    const quietClient = config.httpSpans
-      ? HttpClient.transformResponse(
-        client,
-        (effect) =>
-          Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) =>
-            fiber.getFiberRef(FiberRef.currentTracerEnabled)
-              ? Effect.locally(effect, HttpClient.currentTracerDisabledWhen, constTrue)
-              : effect
-          )
-      )
-      : client
-    const quiet = Transport.makeRunner(quietClient, config, false)
+    // Neither the operation's span nor the HTTP request's: see `unspannedOf`.
+    const quiet = Transport.makeRunner(client, config, false)
     unspanned.set(service, Endpoints.makeResources(quiet, Transport.makePaginator(quiet), false))
     return service
   })

@@ -286,6 +286,21 @@ const withOperationSpans = (client: HttpClient.HttpClient): HttpClient.HttpClien
       )
     })).pipe(HttpClient.withTracerDisabledWhen(constTrue))
 
+/**
+ * The client of the unspanned operations (see `HaiAgents.unspannedOf`): no request span either,
+ * and nothing to switch when the fiber runs with the tracer off already (the session watcher).
+ */
+const withoutRequestSpans = (client: HttpClient.HttpClient): HttpClient.HttpClient =>
+  HttpClient.transformResponse(
+    client,
+    (effect) =>
+      Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) =>
+        fiber.getFiberRef(FiberRef.currentTracerEnabled)
+          ? Effect.locally(effect, HttpClient.currentTracerDisabledWhen, constTrue)
+          : effect
+      )
+  )
+
 // -----------------------------------------------------------------------------------------------
 // The runner
 // -----------------------------------------------------------------------------------------------
@@ -310,7 +325,11 @@ export const makeRunner = (
 ): Runner => {
   const secret = Redacted.value(config.apiKey)
   const scrub = Bounded.scrubber(secret)
-  const client = config.httpSpans ? httpClient : withOperationSpans(httpClient)
+  const client = !annotateSpans
+    ? withoutRequestSpans(httpClient)
+    : config.httpSpans
+    ? httpClient
+    : withOperationSpans(httpClient)
   const timeoutMillis = Duration.toMillis(config.timeout)
   const marginMillis = Duration.toMillis(config.longPollMargin)
   const budgetMillis = Duration.toMillis(config.retryBudget)
