@@ -1,271 +1,232 @@
 /**
- * The session runtime's own primitives against the Effect machinery they replace, side by side:
- * each case runs each variant in a fresh process (compiled, bare node, `--expose-gc`), the variants
- * alternating, `rounds` times; printed are the median of each variant and its ratio to `effect`.
+ * The SDK's own replacements of Effect and platform machinery, each side by side with what it
+ * replaces, in one process, rounds alternating:
  *
- * - deadline-cpu: one request's time limit, per request, on an in-memory client that answers at
- *   once (what every request pays). `own`: `internal/deadline.ts` (a timer aborts the request
- *   through its scope); `effect`: `Effect.timeoutFail` (what `timeoutBy: "interrupt"` does);
- *   `fork-timer`: the same abort, its timer a fiber sleeping on the fiber's `Clock` (the way
- *   one path could serve every clock, `TestClock` included).
- * - deadline-memory: heap held by each of 2,000 requests waiting at once (a long-poll), same variants.
- * - snapshot: 1,000 sessions, each with a writer (the watcher) publishing 40 rounds, a reader of
- *   its events (a wait per round) and a turn wait, as `internal/handle.ts` does. `own`:
- *   `internal/cell.ts` (a value, waits as callbacks); `effect`: a `SubscriptionRef` and a
- *   `Deferred` per wait. CPU per published round, and heap per session while all wait.
+ * - `internal/retrying.ts` against `Effect.retry`, on the path nearly every call takes (success);
+ * - `internal/fastDecode.ts` against `Schema.decodeUnknownEither`, on a `/changes` answer with two
+ *   events and on a `/status` answer;
+ * - `UndiciHttpClient` against `NodeHttpClient.layerUndici`: CPU per request, and heap kept per
+ *   request in flight (what a process watching many sessions holds while its long-polls wait).
  *
- *   npx tsx bench/primitives.ts [rounds=5] [--only deadline-cpu,deadline-memory,snapshot]
+ * CPU is process time per operation (user + system); allocation is the growth of the young heap
+ * over a batch small enough to need no collection (the largest of several batches, as a
+ * collection can only make it smaller).
+ *
+ *   npx tsx bench/primitives.ts [rounds=7]
  */
-import { HttpClient, HttpClientError, HttpClientResponse } from "@effect/platform"
-import { Deferred, Duration, Effect, Exit, Fiber, FiberId, Option, Scope, Stream, SubscriptionRef } from "effect"
-import { spawn } from "node:child_process"
-import * as Cell from "../packages/core/src/internal/cell.js"
-import * as Deadline from "../packages/core/src/internal/deadline.js"
-import { compile } from "./support/compiled.js"
-import { median } from "./support/emulator-process.js"
+import { HttpClient } from "@effect/platform"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { UndiciHttpClient } from "@hai-effect/platform-node"
+import type { Layer } from "effect"
+import { Effect, ManagedRuntime, Schema } from "effect"
+import { spawnSync } from "node:child_process"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import * as FastDecode from "../packages/core/src/internal/fastDecode.js"
+import * as Retrying from "../packages/core/src/internal/retrying.js"
+import * as RetryPolicy from "../packages/core/src/RetryPolicy.js"
+import * as Wire from "../packages/core/src/Wire.js"
 
-const argv = process.argv.slice(2)
-const flag = (name: string) => {
-  const i = argv.indexOf(`--${name}`)
-  return i === -1 ? undefined : argv[i + 1]
+// Allocation is read off the young heap: it must be large, and collections must be callable.
+if (typeof globalThis.gc !== "function") {
+  const child = spawnSync(
+    process.execPath,
+    ["--expose-gc", "--max-semi-space-size=64", ...process.execArgv, ...process.argv.slice(1)],
+    { stdio: "inherit" }
+  )
+  process.exit(child.status ?? 1)
+}
+const gc = globalThis.gc as () => void
+const rounds = Number(process.argv[2] ?? 7)
+
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/** CPU µs per op over `n` ops, and bytes allocated per op over a batch of `batch` ops. */
+const measure = async (op: (n: number) => Promise<void> | void, n: number, batch: number) => {
+  const cpu0 = process.cpuUsage()
+  await op(n)
+  const cpu = process.cpuUsage(cpu0)
+  let allocated = 0
+  for (let i = 0; i < 3; i++) {
+    gc()
+    const before = process.memoryUsage().heapUsed
+    await op(batch)
+    allocated = Math.max(allocated, process.memoryUsage().heapUsed - before)
+  }
+  return { cpu: (cpu.user + cpu.system) / n, bytes: allocated / batch }
 }
 
-const gc = () => (globalThis as { gc?: () => void }).gc?.()
-const heapAfterGc = () => {
-  gc()
-  gc()
-  return process.memoryUsage().heapUsed
-}
-
-interface Figure {
-  readonly value: number
-  readonly unit: string
-  readonly extra?: { readonly value: number; readonly unit: string }
-}
-
-// =============================================================================
-// deadline
-// =============================================================================
-
-type Exchange = (
-  client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope>
-) => Effect.Effect<string, HttpClientError.HttpClientError, Scope.Scope>
-
-const exchange: Exchange = (client) => Effect.flatMap(client.get("http://bench.local/x"), (r) => r.text)
-
-/** The abort of `deadline.ts`, its timer a root fiber sleeping on the caller's clock. */
-const forkTimer = (client: HttpClient.HttpClient): Deadline.Deadlined => {
-  const scoped = HttpClient.withScope(client)
-  return (exchange, millis, onTimeout) =>
-    Effect.clockWith((clock) =>
-      Effect.flatMap(Scope.make(), (scope) => {
-        let timedOut = false
-        const abort = Scope.close(scope, Exit.void)
-        const timer = Effect.runFork(
-          Effect.zipRight(clock.sleep(Duration.millis(millis)), Effect.suspend(() => ((timedOut = true), abort)))
-        )
-        return exchange(scoped).pipe(
-          Effect.provideService(Scope.Scope, scope),
-          Effect.onExit((exit) => {
-            timer.unsafeInterruptAsFork(FiberId.none)
-            return Exit.isFailure(exit) ? abort : Effect.void
-          }),
-          Effect.mapError((error) => timedOut ? onTimeout() : error)
-        )
-      })
+const compare = async (
+  title: string,
+  sides: Record<string, (n: number) => Promise<void> | void>,
+  n: number,
+  batch: number
+) => {
+  const names = Object.keys(sides)
+  for (const name of names) await sides[name](n)
+  const cpu: Record<string, Array<number>> = {}
+  const bytes: Record<string, Array<number>> = {}
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + round) % names.length]
+      const m = await measure(sides[name], n, batch)
+      ;(cpu[name] ??= []).push(m.cpu)
+      ;(bytes[name] ??= []).push(m.bytes)
+    }
+  }
+  console.log(title)
+  for (const name of names) {
+    console.log(
+      `  ${name.padEnd(32)} cpu ${median(cpu[name]).toFixed(2).padStart(8)} µs/op  allocated ${
+        Math.round(median(bytes[name])).toString().padStart(7)
+      } B/op`
     )
+  }
+  const [ours, theirs] = names
+  console.log(
+    `  ${ours} / ${theirs}: cpu ${(median(cpu[ours]) / median(cpu[theirs])).toFixed(2)}x, allocated ${
+      (median(bytes[ours]) / Math.max(1, median(bytes[theirs]))).toFixed(2)
+    }x`
+  )
 }
 
-const deadlinedBy = (variant: string, client: HttpClient.HttpClient): Deadline.Deadlined =>
-  variant === "own"
-    ? Deadline.make(client, "abort")
-    : variant === "effect"
-    ? Deadline.make(client, "interrupt")
-    : forkTimer(client)
+const retries = async () => {
+  const schedule = RetryPolicy.honourRetryAfter(RetryPolicy.defaultSchedule)
+  const retryable = (error: unknown) => RetryPolicy.isTransient(error as never)
+  const attempt = Effect.succeed(1)
+  const loop = (wrap: (e: typeof attempt) => Effect.Effect<number, unknown>) => (n: number) =>
+    Effect.runPromise(Effect.gen(function*() {
+      for (let i = 0; i < n; i++) yield* wrap(attempt)
+    }))
+  await compare(
+    "retrying a call that succeeds",
+    {
+      "Retrying.retryWhen": loop((e) => Retrying.retryWhen(e, schedule, retryable)),
+      "Effect.retry": loop((e) => Effect.retry(e, { schedule, while: retryable }))
+    },
+    20_000,
+    2_000
+  )
+}
 
-const instant = HttpClient.make((request) =>
-  Effect.sync(() => HttpClientResponse.fromWeb(request, new Response("{\"status\":\"running\"}", { status: 200 })))
-)
-
-// Answers only when aborted, as a server that holds a long-poll open.
-const holding = HttpClient.make((request, _url, signal) =>
-  Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
-    const onAbort = () =>
-      resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", description: "aborted" })))
-    signal.addEventListener("abort", onAbort, { once: true })
-    return Effect.sync(() => signal.removeEventListener("abort", onAbort))
-  })
-)
-
-const deadlineCpu = (variant: string): Effect.Effect<Figure> =>
-  Effect.gen(function*() {
-    const deadlined = deadlinedBy(variant, instant)
-    const one = deadlined(exchange, 30_000, () => "timeout")
-    const calls = 20_000
-    for (let i = 0; i < 2_000; i++) yield* one
-    const start = process.cpuUsage()
-    for (let i = 0; i < calls; i++) yield* one
-    const cpu = process.cpuUsage(start)
-    return { value: (cpu.user + cpu.system) / calls, unit: "us CPU per request" }
-  }).pipe(Effect.orDie)
-
-const deadlineMemory = (variant: string): Effect.Effect<Figure> =>
-  Effect.gen(function*() {
-    const deadlined = deadlinedBy(variant, holding)
-    const n = 2_000
-    const before = heapAfterGc()
-    const fibers = yield* Effect.forEach(
-      Array.from({ length: n }),
-      () => Effect.fork(deadlined(exchange, 60_000, () => "timeout")),
-      { concurrency: "unbounded" }
+const decoding = async () => {
+  const changes = JSON.parse(JSON.stringify({
+    status: "running",
+    metrics: {
+      steps: 1,
+      cost_per_model: [{ name: "m", input_tokens: 1, output_tokens: 2, reasoning_tokens: 0, total_cost: 0.1 }],
+      total_cost: 0.1
+    },
+    new_events: [
+      {
+        type: "AgentEvent",
+        timestamp: "2026-11-30T12:00:00Z",
+        data: { kind: "policy_event", thought: "Looking at the page", actions: [{ type: "click", x: 1 }] }
+      },
+      {
+        type: "ActiveStateChangeEvent",
+        timestamp: "2026-11-30T12:00:01Z",
+        data: { state: "running", pending_tool_calls: [] }
+      }
+    ]
+  }))
+  const status = { status: "running", steps: 12, usage_per_model: [] }
+  for (
+    const [name, schema, body] of [["a /changes answer with two events", Wire.SessionChanges, changes], [
+      "a /status answer",
+      Wire.SessionStatus,
+      status
+    ]] as const
+  ) {
+    const fast = FastDecode.make(schema as Schema.Schema<any, any>)
+    const full = Schema.decodeUnknownEither(schema as Schema.Schema<any, any>)
+    if (fast(body) === undefined) throw new Error(`the fast decoder does not accept ${name}`)
+    await compare(
+      `decoding ${name}`,
+      {
+        "FastDecode": (n) => {
+          for (let i = 0; i < n; i++) fast(body)
+        },
+        "Schema.decodeUnknownEither": (n) => {
+          for (let i = 0; i < n; i++) full(body)
+        }
+      },
+      20_000,
+      1_000
     )
-    yield* Effect.sleep("100 millis")
-    const held = heapAfterGc() - before
-    yield* Fiber.interruptAll(fibers)
-    return { value: held / n / 1024, unit: "KiB of heap per waiting request" }
-  })
-
-// =============================================================================
-// snapshot
-// =============================================================================
-
-interface Snapshot {
-  readonly count: number
-  readonly settled: boolean
+  }
 }
 
-interface Holder {
-  readonly update: (f: (s: Snapshot) => Snapshot) => Effect.Effect<Snapshot>
-  readonly await: (test: (s: Snapshot) => boolean) => Effect.Effect<Snapshot>
-}
-
-const ownHolder = (initial: Snapshot): Effect.Effect<Holder> =>
-  Effect.sync(() => {
-    const cell = Cell.make(initial)
-    return { update: cell.update, await: cell.await }
+const clients = async () => {
+  const held: Array<http.ServerResponse> = []
+  const server = http.createServer((req, res) => {
+    if (req.url === "/hold") return void held.push(res)
+    res.writeHead(200, { "content-type": "application/json" })
+    res.end("{\"status\":\"running\"}")
   })
-
-// What the Effect modules offer for the same: a SubscriptionRef, and a Deferred per wait,
-// completed by the writer and removed from the set when the wait ends.
-const effectHolder = (initial: Snapshot): Effect.Effect<Holder> =>
-  Effect.map(SubscriptionRef.make(initial), (ref) => {
-    const waits = new Set<{ readonly test: (s: Snapshot) => boolean; readonly deferred: Deferred.Deferred<Snapshot> }>()
-    return {
-      update: (f) =>
-        Effect.tap(SubscriptionRef.updateAndGet(ref, f), (next) =>
-          Effect.forEach(
-            [...waits].filter((w) => w.test(next)),
-            (w) => Effect.zipRight(Effect.sync(() => waits.delete(w)), Deferred.succeed(w.deferred, next)),
-            { discard: true }
-          )),
-      await: (test) =>
-        Effect.flatMap(SubscriptionRef.get(ref), (now) =>
-          test(now) ? Effect.succeed(now) : Effect.flatMap(Deferred.make<Snapshot>(), (deferred) => {
-            const wait = { test, deferred }
-            waits.add(wait)
-            return Effect.ensuring(
-              Deferred.await(deferred),
-              Effect.sync(() =>
-                waits.delete(wait)
-              )
-            )
+  server.keepAliveTimeout = 60_000
+  server.maxConnections = 10_000
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const layers: Record<string, Layer.Layer<HttpClient.HttpClient>> = {
+    UndiciHttpClient: UndiciHttpClient.layer,
+    "NodeHttpClient.layerUndici": NodeHttpClient.layerUndici
+  }
+  const runtimes = Object.fromEntries(
+    Object.entries(layers).map(([name, layer]) => [name, ManagedRuntime.make(layer)])
+  )
+  try {
+    const sides = Object.fromEntries(
+      Object.entries(runtimes).map(([name, runtime]) => [
+        name,
+        (n: number) =>
+          runtime.runPromise(Effect.gen(function*() {
+            const client = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
+            for (let i = 0; i < n; i++) yield* Effect.flatMap(client.get(`${url}/status`), (r) => r.text)
           }))
-    }
-  })
+      ])
+    )
+    await compare("a GET and its body read, request span off as the SDK runs it", sides, 2_000, 200)
 
-const snapshot = (variant: string): Effect.Effect<Figure> =>
-  Effect.gen(function*() {
-    const sessions = 1_000
-    const rounds = 40
-    const make = variant === "own" ? ownHolder : effectHolder
-    const before = heapAfterGc()
-    const holders = yield* Effect.forEach(Array.from({ length: sessions }), () => make({ count: 0, settled: false }))
-    // Per session, a reader of its events (one wait per round, as `handle.events`) and a turn wait.
-    const readers = yield* Effect.forEach(holders, (holder) =>
-      Effect.fork(
-        Stream.runDrain(Stream.unfoldEffect(0, (seen) =>
-          Effect.map(
-            holder.await((s) => s.count > seen || s.settled),
-            (s) => s.count > seen ? Option.some([s.count, s.count] as const) : Option.none()
-          )))
-      ))
-    const turns = yield* Effect.forEach(holders, (holder) => Effect.fork(holder.await((s) => s.settled)))
-    yield* Effect.sleep("50 millis")
-    const perSession = (heapAfterGc() - before) / sessions / 1024
-    const start = process.cpuUsage()
-    for (let round = 1; round <= rounds; round++) {
-      yield* Effect.forEach(
-        holders,
-        (holder) => holder.update((s) => ({ count: round, settled: round === rounds ? true : s.settled })),
-        { discard: true }
-      )
-      yield* Effect.yieldNow()
+    // Heap kept by requests that wait: 500 requests held by the server, as long-polls are.
+    const inFlight = 500
+    console.log(`heap kept per request in flight (${inFlight} held at once)`)
+    for (const [name, runtime] of Object.entries(runtimes)) {
+      const kept: Array<number> = []
+      for (let round = 0; round < 3; round++) {
+        gc()
+        const before = process.memoryUsage().heapUsed
+        const fibers = await runtime.runPromise(Effect.forEach(
+          Array.from({ length: inFlight }),
+          () => Effect.forkDaemon(Effect.flatMap(HttpClient.HttpClient, (client) => client.get(`${url}/hold`))),
+          { concurrency: "unbounded" }
+        ))
+        while (held.length < inFlight) await new Promise((resolve) => setTimeout(resolve, 5))
+        gc()
+        kept.push((process.memoryUsage().heapUsed - before) / inFlight)
+        for (const res of held.splice(0)) {
+          res.writeHead(204)
+          res.end()
+        }
+        await runtime.runPromise(Effect.forEach(fibers, (fiber) => fiber.await, { discard: true }))
+      }
+      console.log(`  ${name.padEnd(32)} ${Math.round(median(kept))} B`)
     }
-    yield* Fiber.joinAll(turns)
-    yield* Fiber.joinAll(readers)
-    const cpu = process.cpuUsage(start)
-    return {
-      value: (cpu.user + cpu.system) / (sessions * rounds),
-      unit: "us CPU per published round",
-      extra: { value: perSession, unit: "KiB of heap per waiting session" }
-    }
-  })
-
-// =============================================================================
-// Driver
-// =============================================================================
-
-const cases: Record<
-  string,
-  { readonly variants: ReadonlyArray<string>; readonly run: (variant: string) => Effect.Effect<Figure> }
-> = {
-  "deadline-cpu": { variants: ["own", "effect", "fork-timer"], run: deadlineCpu },
-  "deadline-memory": { variants: ["own", "effect", "fork-timer"], run: deadlineMemory },
-  snapshot: { variants: ["own", "effect"], run: snapshot }
+  } finally {
+    for (const runtime of Object.values(runtimes)) await runtime.dispose()
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
 }
-
-const runChild = (bundle: string, name: string, variant: string) =>
-  new Promise<Figure>((resolve, reject) => {
-    let out = ""
-    const child = spawn(process.execPath, ["--expose-gc", bundle, "--case", name, "--variant", variant], {
-      stdio: ["ignore", "pipe", "inherit"]
-    })
-    child.stdout.on("data", (d) => (out += d))
-    child.on("exit", (code) => code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${name}/${variant}: ${code}`)))
-  })
 
 const main = async () => {
-  const name = flag("case")
-  if (name !== undefined) {
-    const figure = await Effect.runPromise(cases[name].run(flag("variant") ?? "own"))
-    process.stdout.write(JSON.stringify(figure))
-    return
-  }
-  const rounds = Number(argv[0] !== undefined && !argv[0].startsWith("--") ? argv[0] : 5)
-  const only = flag("only")?.split(",")
-  const bundle = await compile(import.meta.filename)
-  for (const [caseName, { variants }] of Object.entries(cases)) {
-    if (only && !only.includes(caseName)) continue
-    const figures = new Map<string, Array<Figure>>(variants.map((v) => [v, []]))
-    for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? variants : [...variants].reverse()
-      for (const variant of order) figures.get(variant)!.push(await runChild(bundle, caseName, variant))
-    }
-    const med = (variant: string, pick: (f: Figure) => number) => median(figures.get(variant)!.map(pick))
-    const report = (unit: string, pick: (f: Figure) => number) =>
-      console.log(
-        `primitives ${caseName}: ${unit}, median of ${rounds}: ${
-          variants.map((v) => `${v}=${med(v, pick).toFixed(2)} (${(med(v, pick) / med("effect", pick)).toFixed(2)}x)`)
-            .join(" ")
-        }`
-      )
-    const first = figures.get(variants[0])![0]
-    report(first.unit, (f) => f.value)
-    if (first.extra !== undefined) report(first.extra.unit, (f) => f.extra!.value)
-  }
+  const only = process.env.PRIMITIVES_ONLY
+  if (only === undefined || only === "retries") await retries()
+  if (only === undefined || only === "decoding") await decoding()
+  if (only === undefined || only === "clients") await clients()
 }
 
 main().catch((error) => {
   console.error(error)
-  process.exit(1)
+  process.exitCode = 1
 })

@@ -99,3 +99,10 @@ export * as ToolCall from "./ToolCall.js"
  * @since 0.1.0
  */
 export * as TrajectoryStatus from "./TrajectoryStatus.js"
+
+/**
+ * One-time codes: find them in messages, and a ready tool that hands them to the agent.
+ *
+ * @since 0.1.0
+ */
+export * as Otp from "./Otp.js"

@@ -7,7 +7,7 @@
  * `PubSub` and a semaphore to every session and a round's update takes a permit and publishes; a
  * `Deferred` per wait needs a finalizer to be removed when the wait is interrupted. Here an update
  * is an assignment, a wait is a callback in a set (removed when the wait is interrupted), and a
- * queue exists only for a stream somebody is reading. `bench/primitives.ts` measures both ways.
+ * queue exists only for a stream somebody is reading. `bench/session-primitives.ts` measures both ways.
  *
  * @since 0.1.0
  * @internal

@@ -17,6 +17,7 @@ import type * as Scope from "effect/Scope"
 import type * as ChangeFeed from "../ChangeFeed.js"
 import { HaiAgents, type Service as Client } from "../HaiAgents.js"
 import type * as HaiError from "../HaiError.js"
+import * as RetryPolicy from "../RetryPolicy.js"
 import * as SessionSignals from "../SessionSignals.js"
 import * as TrajectoryStatus from "../TrajectoryStatus.js"
 import type * as Wire from "../Wire.js"
@@ -43,10 +44,6 @@ export const defaultRetrySchedule: Schedule.Schedule<unknown, HaiError.HaiError>
   2
 ).pipe(Schedule.union(Schedule.spaced("10 seconds")), Schedule.intersect(Schedule.recurs(30)))
 
-const transient = (error: HaiError.HaiError) =>
-  error._tag === "TransportError" || error._tag === "TimeoutError" || error._tag === "ServerError"
-  || error._tag === "RateLimited"
-
 /** What every round of one feed shares. */
 interface Feed {
   readonly sessionId: string
@@ -69,7 +66,7 @@ interface Acc {
 }
 
 const retrying = <A>(feed: Feed, effect: Effect.Effect<A, HaiError.HaiError>) =>
-  Retrying.retryWhen(effect, feed.retrySchedule, transient)
+  Retrying.retryWhen(effect, feed.retrySchedule, RetryPolicy.isTransient)
 
 // A span per poll would be a span per event: the polls run with the tracer off, inside their
 // caller's span (the client then skips its operation spans too, see `HaiAgents.make`). Built where

@@ -5,14 +5,14 @@
  * bookkeeping per request, alive for the whole of a long-poll, for every watched session. Here the
  * exchange runs on the caller's fiber, its request tied to a `Scope` (`HttpClient.withScope`), and
  * a timer closes that scope, which aborts the request: the exchange then fails where it waits, and
- * that failure becomes the timeout's. `bench/primitives.ts` measures this against
+ * that failure becomes the timeout's. `bench/session-primitives.ts` measures this against
  * `Effect.timeoutFail` (`timeoutBy: "interrupt"`, kept for a client that ignores the abort).
  *
  * Every clock takes the same path; only the timer differs. Under the live clock it is the timer
  * that clock itself would set (`setTimeout`); under another clock (`TestClock`) it is a fiber
  * sleeping on that clock, so tests drive the production path with the test's time. The live
  * clock is not given a fiber too: a fiber per request costs more CPU per request and more memory
- * per waiting long-poll than a timer (`bench/primitives.ts`, variant `fork-timer`).
+ * per waiting long-poll than a timer (`bench/session-primitives.ts`, variant `fork-timer`).
  *
  * @since 0.1.0
  * @internal
