@@ -169,7 +169,6 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     }
     const apiKey = Redacted.isRedacted(options.apiKey) ? options.apiKey : Redacted.make(options.apiKey)
     const timeout = Duration.decode(options.timeout ?? "60 seconds")
-    const client = options.transformClient ? options.transformClient(httpClient) : httpClient
     const config: Transport.TransportConfig = {
       baseUrl,
       apiKey,
@@ -183,9 +182,9 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       headers: { ...runtimeHeaders(options.clientName), ...options.headers },
       httpSpans: options.httpSpans ?? false
     }
-    const run = Transport.makeRunner(client, config)
+    const run = Transport.makeRunner(httpClient, config, true, options.transformClient)
     const resources = Endpoints.makeResources(run, Transport.makePaginator(run))
-    const quietRun = Transport.makeRunner(client, config, false)
+    const quietRun = Transport.makeRunner(httpClient, config, false, options.transformClient)
     const quiet = Endpoints.makeResources(quietRun, Transport.makePaginator(quietRun), false)
     // Called while the tracer is off (as the change feed polls), the polling operations skip
     // building their span, which would be a no-op then but still most of the operation's own cost;

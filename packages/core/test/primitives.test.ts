@@ -99,7 +99,7 @@ const statusBody = JSON.stringify({
 })
 
 /** A client that answers at once, or (`hold`) only fails when its request is aborted. */
-const client = (options: { readonly hold: boolean; readonly deaf?: boolean }) => {
+const client = (options: { readonly hold: boolean; readonly deaf?: boolean; readonly httpSpans?: boolean }) => {
   const seen: Array<{ readonly signal: AbortSignal; readonly fiber: FiberId.FiberId }> = []
   const http = HttpClient.make((request, _url, signal, fiber) => {
     seen.push({ signal, fiber: fiber.id() })
@@ -115,7 +115,8 @@ const client = (options: { readonly hold: boolean; readonly deaf?: boolean }) =>
     apiKey: "hk-test",
     baseUrl: "http://test.local",
     timeout: "5 seconds",
-    retrySchedule: RetryPolicy.none
+    retrySchedule: RetryPolicy.none,
+    httpSpans: options.httpSpans ?? false
   }).pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, http)))
   return { seen, layer }
 }
@@ -169,13 +170,20 @@ describe("deadline", () => {
       assert.isFalse((yield* Effect.withClock(Effect.clock, Clock.make())) === Deadline.liveClock)
     }))
 
-  it.live("a request's span is a child of the caller's span", () =>
+  it.live("a request's span is a child of the caller's span; by default the operation's is the only one", () =>
     Effect.gen(function*() {
       const { ancestors, spans, tracer } = recording()
-      const { layer } = client({ hold: false })
+      const { layer } = client({ hold: false, httpSpans: true })
       yield* Effect.provide(status, layer).pipe(Effect.withSpan("caller"), Effect.withTracer(tracer))
       const request = spans.find((s) => s.name.startsWith("http.client"))
       assert.isDefined(request)
       assert.deepStrictEqual(ancestors(request!.span), ["HaiAgents.sessions.status", "caller"])
+
+      const quiet = recording()
+      yield* Effect.provide(status, client({ hold: false }).layer).pipe(
+        Effect.withSpan("caller"),
+        Effect.withTracer(quiet.tracer)
+      )
+      assert.deepStrictEqual(quiet.spans.map((s) => s.name).sort(), ["HaiAgents.sessions.status", "caller"])
     }))
 })

@@ -56,8 +56,13 @@ const stopTimer = (timer: Timer) =>
  * Runs `exchange` on `client`; when it has not finished within `millis`, its request is aborted and
  * it fails with `onTimeout()`.
  */
-export const make = (client: HttpClient.HttpClient, by: "abort" | "interrupt" = "abort"): Deadlined => {
-  const scoped = HttpClient.withScope(client)
+export const make = (
+  client: HttpClient.HttpClient,
+  by: "abort" | "interrupt" = "abort",
+  // `client` with its requests tied to the exchange's scope; given when that tie must sit beneath
+  // wrappers of the client (see `Transport.makeRunner`).
+  scoped: HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope> = HttpClient.withScope(client)
+): Deadlined => {
   if (by === "interrupt") {
     return (exchange, millis, onTimeout) =>
       Effect.timeoutFail(Effect.scoped(exchange(client)), { duration: Duration.millis(millis), onTimeout })
