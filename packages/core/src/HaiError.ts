@@ -541,6 +541,31 @@ export class SessionFailed extends Schema.TaggedError<SessionFailed>("@hai-effec
 }
 
 /**
+ * The session's watcher (the fiber that reads its events and runs its tools) stopped before the
+ * session settled, for a reason of this process, not of the session: a defect in an `onEvent`
+ * callback, say, or the watcher's scope closing. `reason` says why and `cause` keeps the defect.
+ * The session itself goes on at the service: attach to it again, or cancel it.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class WatcherStopped extends Schema.TaggedError<WatcherStopped>("@hai-effect/core/WatcherStopped")(
+  "WatcherStopped",
+  { sessionId: Schema.String, lastStatus: Schema.String, reason: Schema.String, cause: Schema.optional(Schema.Defect) }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return `The watcher of session ${this.sessionId} stopped before the session settled (last status seen: ${
+      Bounded.render(this.lastStatus)
+    }): ${
+      Bounded.cut(Bounded.render(this.reason), 500)
+    }. The session goes on at the service: fix the cause, then Session.attach to it again or cancel it.`
+  }
+}
+
+/**
  * Waiting for a session exceeded the caller's timeout. The session was cancelled if the wait
  * owned it (\`Session.run\`, \`Session.start\`).
  *
@@ -586,7 +611,13 @@ export class PersistenceError extends Schema.TaggedError<PersistenceError>("@hai
  * @since 0.1.0
  * @category Models
  */
-export type SessionError = HaiError | AnswerValidationError | SessionFailed | WaitTimeout | PersistenceError
+export type SessionError =
+  | HaiError
+  | AnswerValidationError
+  | SessionFailed
+  | WaitTimeout
+  | PersistenceError
+  | WatcherStopped
 
 /**
  * @since 0.1.0

@@ -28,6 +28,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
+import * as Predicate from "effect/Predicate"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { HaiAgents } from "./HaiAgents.js"
@@ -75,6 +76,24 @@ const errorText = (error: unknown): string => {
 
 const failed = (call: Call, error: string): Outcome => ({ _tag: "Error", call, error })
 
+const failurePrefix = (name: string) => `Tool "${name}" failed: `
+
+/**
+ * Calls a handler so that whatever it does stays within the call: a synchronous throw becomes a
+ * defect of the call (the type allows it: any function can throw), and a handler of a JavaScript
+ * caller that returns a Promise rather than an Effect is awaited, its rejection a failure.
+ */
+const invoke = <R>(
+  handler: (params: unknown) => Effect.Effect<unknown, unknown, R>,
+  params: unknown
+): Effect.Effect<unknown, unknown, R> =>
+  Effect.suspend(() => {
+    const returned: unknown = handler(params)
+    if (Effect.isEffect(returned)) return returned as Effect.Effect<unknown, unknown, R>
+    if (Predicate.isPromiseLike(returned)) return Effect.tryPromise({ try: () => returned, catch: (e) => e })
+    return Effect.dieMessage(`the handler returned ${typeof returned}, not an Effect`)
+  })
+
 const unknownTool = (toolkit: Toolkit.Any, call: Call): Outcome =>
   failed(
     call,
@@ -116,12 +135,14 @@ export const run = <T extends Toolkit.Any>(
   return Schema.decodeUnknown(parameters)(call.args ?? {}).pipe(
     Effect.mapError((e) => `InvalidArguments: ${ParseResult.TreeFormatter.formatErrorSync(e)}`),
     Effect.flatMap((params) =>
-      handler(params).pipe(
+      invoke(handler, params).pipe(
         Effect.sandbox,
         Effect.mapError((cause) =>
-          Cause.isInterruptedOnly(cause)
-            ? "Interrupted: the tool call was interrupted"
-            : errorText(Cause.squash(cause))
+          `${failurePrefix(call.tool_name)}${
+            Cause.isInterruptedOnly(cause)
+              ? "Interrupted: the tool call was interrupted"
+              : errorText(Cause.squash(cause))
+          }`
         )
       )
     ),

@@ -108,7 +108,7 @@ export const finish = <A, I>(
   if (TrajectoryStatus.isFailed(status)) return failed(ctx, status, ofTurn)
   if (!snapshot.watching && !TrajectoryStatus.isSettled(status)) {
     return Effect.fail(
-      new HaiError.SessionFailed({ sessionId, status, reason: "the watcher stopped before the session settled" })
+      new HaiError.WatcherStopped({ sessionId, lastStatus: status, reason: "it was interrupted (its scope closed)" })
     )
   }
   return Effect.flatMap(

@@ -7,13 +7,15 @@
  * @since 0.1.0
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import type * as ChangeFeed from "../ChangeFeed.js"
 import { HaiAgents } from "../HaiAgents.js"
-import type * as HaiError from "../HaiError.js"
+import * as HaiError from "../HaiError.js"
 import * as SessionStore from "../SessionStore.js"
 import * as ToolCall from "../ToolCall.js"
 import type * as Toolkit from "../Toolkit.js"
@@ -30,7 +32,7 @@ export interface Snapshot {
   readonly settled: boolean
   /** The watcher is still reading the feed. */
   readonly watching: boolean
-  readonly failure: Option.Option<HaiError.HaiError | HaiError.PersistenceError>
+  readonly failure: Option.Option<HaiError.HaiError | HaiError.PersistenceError | HaiError.WatcherStopped>
 }
 
 /** What the watcher has received, written by it alone (before it publishes the round). */
@@ -68,6 +70,22 @@ export interface Watcher<R> {
 }
 
 type Failure = HaiError.HaiError | HaiError.PersistenceError
+
+const describe = (defect: unknown): string => {
+  if (defect instanceof Error) return `${defect.name}: ${defect.message}`
+  return Predicate.hasProperty(defect, "message") ? String(defect.message) : String(defect)
+}
+
+/** Why a watcher died rather than failed: a defect of the code it runs (`onEvent`, say), or an interruption. */
+const stopped = (sessionId: string, lastStatus: string, cause: Cause.Cause<unknown>) =>
+  Cause.isInterruptedOnly(cause)
+    ? new HaiError.WatcherStopped({ sessionId, lastStatus, reason: "it was interrupted" })
+    : new HaiError.WatcherStopped({
+      sessionId,
+      lastStatus,
+      reason: `it died: ${describe(Cause.squash(cause))}`,
+      cause: Cause.squash(cause)
+    })
 
 const record = (log: Log, round: ChangeFeed.Round) => {
   for (const item of round.events) {
@@ -143,7 +161,13 @@ export const make = <T extends Toolkit.Any>(
     // The watcher's own requests are not traced (a span per poll would be a span per event): it
     // runs with the tracer off, set once, and the caller's code it runs gets the caller's setting.
     const run = Effect.withTracerEnabled(loop(feed.initial), false).pipe(
-      Effect.catchAll((failure) => state.update((s) => ({ ...s, failure: Option.some(failure) }))),
+      Effect.catchAllCause((cause) => {
+        const failure = Cause.failureOption(cause)
+        return state.update((s) => ({
+          ...s,
+          failure: Option.some(Option.isSome(failure) ? failure.value : stopped(id, s.status, cause))
+        }))
+      }),
       Effect.ensuring(state.update((s) => ({ ...s, watching: false })))
     )
     return { log, run }

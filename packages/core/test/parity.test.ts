@@ -1,0 +1,119 @@
+import { KeyValueStore } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import * as Emulator from "@hai-effect/emulator/Emulator"
+import * as Scenario from "@hai-effect/emulator/Scenario"
+import { Effect, Exit, Fiber, Layer, Option, Schema, TestClock } from "effect"
+import { HaiError, Session, SessionStore, Tool, Toolkit } from "../src/index.js"
+import { emulated } from "./support/emulated.js"
+
+/** Runs `effect` in a fiber while moving the TestClock forward in steps until it ends. */
+const withClock = <A, E, R>(effect: Effect.Effect<A, E, R>, step = "1 second", max = 600) =>
+  Effect.gen(function*() {
+    const fiber = yield* Effect.fork(effect)
+    for (let i = 0; i < max; i++) {
+      const done = yield* Fiber.poll(fiber)
+      if (Option.isSome(done)) break
+      yield* TestClock.adjust(step)
+    }
+    return yield* Fiber.join(fiber)
+  })
+
+const register = (name: string, scenario: Scenario.Scenario) =>
+  Effect.flatMap(Emulator.Emulator, (e) => e.registerScenario(name, scenario))
+
+const emulatorEvents = (id: string) =>
+  Effect.map(Effect.flatMap(Emulator.Emulator, (e) => e.session(id)), (s) => Option.getOrThrow(s).events)
+
+const toolErrors = (events: ReadonlyArray<{ readonly type: string; readonly data?: unknown }>) =>
+  events
+    .filter((e) => e.type === "AgentEvent" && (e.data as { kind?: string }).kind === "error_event")
+    .map((e) => e.data as { error: string; origin?: string; tool_req?: { tool_name: string } })
+
+describe("tool handlers that throw (14.1)", () => {
+  it.effect("a sync throw, a rejected promise, a failure and a defect reach the agent; the run goes on", () =>
+    Effect.gen(function*() {
+      const throwing = Tool.make("throwing", {
+        description: "throws before returning an Effect",
+        parameters: Schema.Struct({}),
+        handler: (): Effect.Effect<string> => {
+          throw new TypeError("cannot read the thing")
+        }
+      })
+      const rejecting = Tool.make("rejecting", {
+        description: "a promise that rejects",
+        parameters: Schema.Struct({}),
+        handler: () => Effect.promise(() => Promise.reject(new Error("upstream said no")))
+      })
+      const failing = Tool.make("failing", {
+        description: "fails",
+        parameters: Schema.Struct({}),
+        handler: () => Effect.fail("plain failure")
+      })
+      yield* register("throwy", [
+        Scenario.callTools([
+          { name: "throwing", args: {} },
+          { name: "rejecting", args: {} },
+          { name: "failing", args: {} }
+        ]),
+        Scenario.think("1 second"),
+        Scenario.answer("still here")
+      ])
+      const result = yield* withClock(
+        Session.run({ agent: "throwy", messages: "go", tools: Toolkit.make(throwing, rejecting, failing) })
+      )
+      assert.strictEqual(result.status, "idle")
+      assert.strictEqual(result.answer, "still here")
+      const errors = toolErrors(yield* emulatorEvents(result.id))
+      assert.lengthOf(errors, 3)
+      const byTool = new Map(errors.map((e) => [e.tool_req?.tool_name, e]))
+      for (const e of errors) assert.strictEqual(e.origin, "client")
+      assert.include(byTool.get("throwing")!.error, "throwing")
+      assert.include(byTool.get("throwing")!.error, "TypeError: cannot read the thing")
+      assert.include(byTool.get("rejecting")!.error, "upstream said no")
+      assert.include(byTool.get("failing")!.error, "plain failure")
+    }).pipe(Effect.provide(emulated())))
+
+  it.effect("a handler that is a plain async function (a JavaScript caller) is awaited", () =>
+    Effect.gen(function*() {
+      const asyncTool = Tool.make("async_tool", {
+        description: "returns a Promise",
+        parameters: Schema.Struct({}),
+        // A JavaScript caller's handler: not an Effect; the cast stands for the missing type check.
+        handler: (async () => "from a promise") as unknown as () => Effect.Effect<string>
+      })
+      const rejectingAsync = Tool.make("rejecting_async", {
+        description: "returns a rejected Promise",
+        parameters: Schema.Struct({}),
+        handler: (async () => {
+          throw new Error("async no")
+        }) as unknown as () => Effect.Effect<string>
+      })
+      yield* register("asyncy", [
+        Scenario.callTools([{ name: "async_tool", args: {} }, { name: "rejecting_async", args: {} }]),
+        Scenario.answer("ok")
+      ])
+      const result = yield* withClock(
+        Session.run({ agent: "asyncy", messages: "go", tools: Toolkit.make(asyncTool, rejectingAsync) })
+      )
+      const events = yield* emulatorEvents(result.id)
+      const results = events.filter((e) => e.type === "AgentEvent" && (e.data as any).kind === "tool_result")
+      assert.deepStrictEqual(results.map((e) => (e.data as any).result), ["from a promise"])
+      const errors = toolErrors(events)
+      assert.lengthOf(errors, 1)
+      assert.include(errors[0].error, "rejecting_async")
+      assert.include(errors[0].error, "async no")
+    }).pipe(Effect.provide(emulated())))
+
+  it.effect("a watcher that stops says why: WatcherStopped with its cause, not SessionFailed", () =>
+    Effect.gen(function*() {
+      yield* register("evented", [Scenario.think("1 second"), Scenario.answer("ok")])
+      const error = yield* withClock(Effect.flip(Session.run({
+        agent: "evented",
+        messages: "go",
+        onEvent: () => Effect.die(new RangeError("my callback broke"))
+      })))
+      assert.strictEqual(error._tag, "WatcherStopped")
+      assert.include(error.message, "RangeError: my callback broke")
+      assert.notInclude(error.message, "ended")
+    }).pipe(Effect.provide(emulated())))
+})
