@@ -19,6 +19,7 @@
 import type * as Effect from "effect/Effect"
 import * as JSONSchema from "effect/JSONSchema"
 import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
 
 /**
  * @since 0.1.0
@@ -133,5 +134,12 @@ export const jsonSchema = <A, I, R>(schema: Schema.Schema<A, I, R>): Record<stri
 export const definition = (tool: Any): Definition => ({
   name: tool.name,
   description: tool.description,
-  input_schema: jsonSchema(Schema.make(tool.parameters.ast))
+  input_schema: inputSchema(tool.parameters.ast)
 })
+
+// A tool without arguments (`Schema.Struct({})`) would be the JSON Schema of `{}` (any object or
+// array); the service wants an object.
+const inputSchema = (ast: SchemaAST.AST): Record<string, unknown> =>
+  SchemaAST.isTypeLiteral(ast) && ast.propertySignatures.length === 0 && ast.indexSignatures.length === 0
+    ? { type: "object", properties: {} }
+    : jsonSchema(Schema.make(ast))

@@ -208,8 +208,12 @@ const repostable = (error: HaiError.HaiError) =>
   error._tag === "ServerError" || error._tag === "OutcomeUnknown" || error._tag === "TransportError"
   || error._tag === "TimeoutError" || error._tag === "RateLimited"
 
+// One result goes bare, as the official SDKs send it; a batch is for two or more.
+const body = (outcomes: ReadonlyArray<Outcome>) =>
+  outcomes.length === 1 ? toWire(outcomes[0]) : { type: "batch" as const, results: outcomes.map(toWire) }
+
 /**
- * Sends outcomes to the session in one batch, retried by {@link postRetrySchedule} while the
+ * Sends outcomes to the session (one bare, two or more in one batch), retried by {@link postRetrySchedule} while the
  * service may not have them. Results the session no longer wants (it settled: 409) are dropped
  * with a debug log, results it refuses (422) with a warning.
  *
@@ -223,7 +227,7 @@ export const post = (
   outcomes.length === 0
     ? Effect.void
     : Effect.flatMap(HaiAgents, (hai) =>
-      hai.sessions.sendToolResults(sessionId, { type: "batch", results: outcomes.map(toWire) }).pipe(
+      hai.sessions.sendToolResults(sessionId, body(outcomes)).pipe(
         Effect.retry({ schedule: postRetrySchedule, while: repostable }),
         Effect.catchTags({
           Conflict: () =>

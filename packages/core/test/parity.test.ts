@@ -1,4 +1,4 @@
-import { KeyValueStore } from "@effect/platform"
+import { HttpClient, KeyValueStore } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import * as Emulator from "@hai-effect/emulator/Emulator"
 import * as Scenario from "@hai-effect/emulator/Scenario"
@@ -115,5 +115,104 @@ describe("tool handlers that throw (14.1)", () => {
       assert.strictEqual(error._tag, "WatcherStopped")
       assert.include(error.message, "RangeError: my callback broke")
       assert.notInclude(error.message, "ended")
+    }).pipe(Effect.provide(emulated())))
+})
+
+/** The JSON bodies posted to `route` (a path suffix), captured beneath the SDK. */
+const capturing = (suffix: string) => {
+  const bodies: Array<unknown> = []
+  const layer = emulated({
+    client: {
+      transformClient: HttpClient.tapRequest((request) =>
+        Effect.sync(() => {
+          if (request.url.endsWith(suffix) && request.body._tag === "Uint8Array") {
+            bodies.push(JSON.parse(new TextDecoder().decode(request.body.body)))
+          }
+        })
+      )
+    }
+  })
+  return { bodies, layer }
+}
+
+const requests = (route: string) =>
+  Effect.map(Effect.flatMap(Emulator.Emulator, (e) => e.stats), (s) => s.requestsByRoute[route] ?? 0)
+
+const echo = (name: string, parameters: Schema.Schema.AnyNoContext = Schema.Struct({})) =>
+  Tool.make(name, { description: "echo", parameters, handler: () => Effect.succeed("ok") })
+
+describe("wire details (14.5)", () => {
+  const one = capturing("/tool_results")
+  it.effect("one tool result is posted bare, two or more as a batch", () =>
+    Effect.gen(function*() {
+      yield* register("single", [
+        Scenario.callTool("first", {}),
+        Scenario.think("1 second"),
+        Scenario.callTools([{ name: "first", args: {} }, { name: "second", args: {} }]),
+        Scenario.think("1 second"),
+        Scenario.answer("ok")
+      ])
+      const result = yield* withClock(
+        Session.run({ agent: "single", messages: "go", tools: Toolkit.make(echo("first"), echo("second")) })
+      )
+      assert.strictEqual(result.status, "idle")
+      assert.lengthOf(one.bodies, 2)
+      const [bare, batch] = one.bodies as [any, any]
+      assert.strictEqual(bare.kind, "tool_result")
+      assert.strictEqual(bare.tool_req.tool_name, "first")
+      assert.isUndefined(bare.type)
+      assert.strictEqual(batch.type, "batch")
+      assert.lengthOf(batch.results, 2)
+    }).pipe(Effect.provide(one.layer)))
+
+  const bad: ReadonlyArray<readonly [string, Tool.Any, string]> = [
+    ["a name with a space", echo("get weather"), "get weather"],
+    ["a name starting with a digit", echo("1st"), "1st"],
+    ["a name longer than 64", echo("x".repeat(65)), "x".repeat(65)],
+    ["an empty description", { ...echo("blank"), description: "  " }, "blank"],
+    ["an input that is not an object", echo("scalar", Schema.String), "scalar"]
+  ]
+  for (const [what, tool, name] of bad) {
+    it.effect(`a tool definition with ${what} is refused before sending, naming the tool`, () =>
+      Effect.gen(function*() {
+        const error = yield* withClock(Effect.flip(
+          Session.run({ agent: "h/web-surfer-holo3-1-35b", messages: "go", tools: Toolkit.make(tool) })
+        ))
+        assert.strictEqual(error._tag, "InvalidRequest")
+        assert.include(error.message, name)
+        assert.strictEqual(yield* requests("POST /api/v2/sessions"), 0)
+      }).pipe(Effect.provide(emulated())))
+  }
+
+  it.effect("raw definitions in overrides[agent.tools] are checked too, and names must be unique", () =>
+    Effect.gen(function*() {
+      const raw = yield* withClock(Effect.flip(Session.run({
+        agent: "h/web-surfer-holo3-1-35b",
+        messages: "go",
+        overrides: { "agent.tools": [{ name: "ok_name", description: "", input_schema: { type: "object" } }] }
+      })))
+      assert.strictEqual(raw._tag, "InvalidRequest")
+      assert.include(raw.message, "ok_name")
+      const twice = yield* withClock(Effect.flip(Session.run({
+        agent: "h/web-surfer-holo3-1-35b",
+        messages: "go",
+        tools: Toolkit.make(echo("lookup")),
+        overrides: { "agent.tools": [{ name: "lookup", description: "again", input_schema: { type: "object" } }] }
+      })))
+      assert.strictEqual(twice._tag, "InvalidRequest")
+      assert.include(twice.message, "lookup")
+      assert.strictEqual(yield* requests("POST /api/v2/sessions"), 0)
+    }).pipe(Effect.provide(emulated())))
+
+  it.effect("an inline agent with overrides[agent.answer_format] is a typed conflict before sending", () =>
+    Effect.gen(function*() {
+      const error = yield* withClock(Effect.flip(Session.run({
+        agent: { name: "mine", description: "d", environments: [] },
+        messages: "go",
+        overrides: { "agent.answer_format": { type: "object" } }
+      })))
+      assert.strictEqual(error._tag, "InvalidRequest")
+      assert.include(error.message, "agent.answer_format")
+      assert.strictEqual(yield* requests("POST /api/v2/sessions"), 0)
     }).pipe(Effect.provide(emulated())))
 })

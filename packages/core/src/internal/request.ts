@@ -38,6 +38,52 @@ const conflict = (path: string, issue: string) =>
 
 type Agent = Session.StartRequest["agent"]
 
+// The spec's `ToolDefinition.name`: letters, digits and underscores, starting with a letter or an
+// underscore, at most 64 characters.
+const toolName = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
+
+const toolIssue = (definition: unknown, seen: Set<string>): readonly [name: string, issue: string] | undefined => {
+  if (definition === null || typeof definition !== "object") return ["(a tool)", "is not an object"]
+  const { description, input_schema, name } = definition as Record<string, unknown>
+  if (typeof name !== "string") return ["(a tool)", "has no name"]
+  if (!toolName.test(name)) {
+    return [
+      name,
+      "has a name the service refuses: letters, digits and underscores only, starting with a letter or an underscore, at most 64 characters"
+    ]
+  }
+  if (seen.has(name)) return [name, "is defined twice: tool names must be unique"]
+  seen.add(name)
+  if (typeof description !== "string" || description.trim().length === 0) {
+    return [name, "has no description: the agent reads it to decide when to call the tool"]
+  }
+  if (input_schema !== undefined) {
+    const type = input_schema !== null && typeof input_schema === "object"
+      ? (input_schema as Record<string, unknown>).type
+      : undefined
+    if (type !== "object") {
+      return [name, "takes arguments that are not an object: give it a Schema.Struct (JSON Schema of type object)"]
+    }
+  }
+  return undefined
+}
+
+/** Every tool definition, typed or raw, checked as the service would, so nothing is sent in vain. */
+const checkTools = (definitions: ReadonlyArray<unknown>): Effect.Effect<void, HaiError.InvalidRequest> => {
+  const seen = new Set<string>()
+  for (const definition of definitions) {
+    const issue = toolIssue(definition, seen)
+    if (issue !== undefined) return conflict(`tools[${JSON.stringify(issue[0])}]`, issue[1])
+  }
+  return Effect.void
+}
+
+// Overrides apply to catalog agents; an inline agent states its own answer format.
+const inlineWithOverride = conflict(
+  "overrides[\"agent.answer_format\"]",
+  "is set for an inline agent: put the answer format in the agent's `answer_format` (or give `answer`)"
+)
+
 /** The agent and overrides with the answer's JSON Schema where the service reads it. */
 const withAnswerFormat = (
   agent: Agent,
@@ -45,6 +91,7 @@ const withAnswerFormat = (
   format: Record<string, unknown>
 ): Effect.Effect<Agent, HaiError.InvalidRequest> => {
   if (typeof agent === "object") {
+    if (overrides[Overrides.paths.answerFormat] !== undefined) return inlineWithOverride
     if (agent.answer_format !== undefined && agent.answer_format !== null) {
       return conflict("agent.answer_format", "is set on the inline agent and `answer` is given too: keep one")
     }
@@ -73,11 +120,15 @@ export const toWireRequest = <A, I, T extends Toolkit.Any>(
       const existing = overrides[Overrides.paths.tools]
       overrides[Overrides.paths.tools] = [...(Array.isArray(existing) ? existing : []), ...request.tools.definitions]
     }
+    const tools = overrides[Overrides.paths.tools]
+    const checked = Array.isArray(tools) ? checkTools(tools) : Effect.void
     const agent = request.answer
       ? withAnswerFormat(request.agent, overrides, Answer.format(request.answer))
+      : typeof request.agent === "object" && overrides[Overrides.paths.answerFormat] !== undefined
+      ? inlineWithOverride
       : Effect.succeed(request.agent)
     const messages = messagesOf(request)
-    return Effect.map(agent, (agent) => ({
+    return Effect.map(Effect.zipRight(checked, agent), (agent) => ({
       ...request.request,
       agent,
       ...(messages !== undefined ? { messages } : {}),
