@@ -508,6 +508,30 @@ export class AnswerValidationError extends Schema.TaggedError<AnswerValidationEr
 }
 
 /**
+ * The session settled well (\`idle\` or \`completed\`) without an answer, where an answer Schema
+ * was given: the turn ended with nothing to decode. Not an answer that failed the Schema (that is
+ * \`AnswerValidationError\`), and not a failed session (\`SessionFailed\`). Where "no answer" is a
+ * normal outcome, recover it by tag: \`Effect.catchTag("NoAnswer", ...)\`, or wait with
+ * \`{ answer: false }\` to get the raw answer, \`undefined\` when there is none.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class NoAnswer extends Schema.TaggedError<NoAnswer>("@hai-effect/core/NoAnswer")(
+  "NoAnswer",
+  { sessionId: Schema.String, status: Schema.String, nextIndex: Schema.Number }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return `Session ${this.sessionId} settled ${
+      Bounded.render(this.status)
+    } without an answer, where an answer Schema was given. Ask for one (send a follow-up, or forceAnswer), or catch NoAnswer where none is a normal outcome.`
+  }
+}
+
+/**
  * The session ended without success: \`failed\`, \`timed_out\` or \`interrupted\`.
  *
  * @since 0.1.0
@@ -614,6 +638,7 @@ export class PersistenceError extends Schema.TaggedError<PersistenceError>("@hai
 export type SessionError =
   | HaiError
   | AnswerValidationError
+  | NoAnswer
   | SessionFailed
   | WaitTimeout
   | PersistenceError

@@ -216,3 +216,22 @@ describe("wire details (14.5)", () => {
       assert.strictEqual(yield* requests("POST /api/v2/sessions"), 0)
     }).pipe(Effect.provide(emulated())))
 })
+
+const Jobs = Schema.Struct({ jobs: Schema.Array(Schema.String) })
+
+describe("an idle settle without an answer (14.3)", () => {
+  it.effect("is NoAnswer, not AnswerValidationError, and can be caught by tag", () =>
+    Effect.gen(function*() {
+      yield* register("silent", [Scenario.think("1 second"), Scenario.idle])
+      const error = yield* withClock(Effect.flip(Session.run({ agent: "silent", messages: "go", answer: Jobs })))
+      assert.strictEqual(error._tag, "NoAnswer")
+      assert.notInclude(error.message, "Raw answer")
+      const recovered = yield* withClock(
+        Session.run({ agent: "silent", messages: "go", answer: Jobs }).pipe(
+          Effect.map((result) => result.answer.jobs),
+          Effect.catchTag("NoAnswer", (e) => Effect.succeed(e.status))
+        )
+      )
+      assert.strictEqual(recovered, "idle")
+    }).pipe(Effect.provide(emulated())))
+})

@@ -75,20 +75,16 @@ const failed = (
 const decoded = <A, I>(
   ctx: Context<A, I>,
   status: Wire.TrajectoryStatus,
-  raw: unknown
-): Effect.Effect<A, HaiError.AnswerValidationError> => {
+  raw: unknown,
+  nextIndex: number
+): Effect.Effect<A, HaiError.AnswerValidationError | HaiError.NoAnswer> => {
   if (ctx.answer === undefined || !TrajectoryStatus.isSucceeded(status)) {
     // Without a Schema the answer is the raw one, and `A` is `unknown` unless the caller said otherwise.
     return Effect.succeed(raw as A)
   }
   if (raw === undefined || raw === null) {
-    return Effect.fail(
-      new HaiError.AnswerValidationError({
-        sessionId: ctx.sessionId,
-        raw: raw ?? null,
-        issues: `the session settled (${status}) without an answer`
-      })
-    )
+    // No answer is not a wrong answer: its own tag, so that `result.answer` stays `A` for the common case.
+    return Effect.fail(new HaiError.NoAnswer({ sessionId: ctx.sessionId, status, nextIndex }))
   }
   return Answer.decode(ctx.answer, raw, ctx.sessionId)
 }
@@ -114,7 +110,7 @@ export const finish = <A, I>(
   return Effect.flatMap(
     answerOf(ctx, status, events, ofTurn),
     (found) =>
-      Effect.map(decoded(ctx, status, found.raw), (answer): Session.Result<A> => ({
+      Effect.map(decoded(ctx, status, found.raw, snapshot.count), (answer): Session.Result<A> => ({
         id: sessionId,
         status,
         answer,
