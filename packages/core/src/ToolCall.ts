@@ -230,8 +230,7 @@ export const post = (
       hai.sessions.sendToolResults(sessionId, body(outcomes)).pipe(
         Effect.retry({ schedule: postRetrySchedule, while: repostable }),
         Effect.catchTags({
-          Conflict: () =>
-            Effect.logDebug("tool results after the session settled were ignored (409)"),
+          Conflict: () => Effect.logDebug("tool results after the session settled were ignored (409)"),
           Unprocessable: (e) => Effect.logWarning("the service refused tool results", e.message)
         })
       ))

@@ -1,13 +1,13 @@
-import { HttpClient, KeyValueStore } from "@effect/platform"
+import { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import * as Emulator from "@hai-effect/emulator/Emulator"
 import * as Scenario from "@hai-effect/emulator/Scenario"
-import { Effect, Exit, Fiber, Layer, Option, Schema, TestClock } from "effect"
-import { HaiError, Session, SessionStore, Tool, Toolkit } from "../src/index.js"
+import { type Duration, Effect, Fiber, Option, Schema, TestClock } from "effect"
+import { HaiAgents, Session, Tool, Toolkit } from "../src/index.js"
 import { emulated } from "./support/emulated.js"
 
 /** Runs `effect` in a fiber while moving the TestClock forward in steps until it ends. */
-const withClock = <A, E, R>(effect: Effect.Effect<A, E, R>, step = "1 second", max = 600) =>
+const withClock = <A, E, R>(effect: Effect.Effect<A, E, R>, step: Duration.DurationInput = "1 second", max = 600) =>
   Effect.gen(function*() {
     const fiber = yield* Effect.fork(effect)
     for (let i = 0; i < max; i++) {
@@ -233,5 +233,41 @@ describe("an idle settle without an answer (14.3)", () => {
         )
       )
       assert.strictEqual(recovered, "idle")
+    }).pipe(Effect.provide(emulated())))
+})
+
+describe("joining a session that waits for tool results (14.2)", () => {
+  it.effect("attach from an index past the announcement reads the feed from the start to find the calls", () =>
+    Effect.gen(function*() {
+      const ran: Array<string> = []
+      const lookup = Tool.make("lookup", {
+        description: "look up",
+        parameters: Schema.Struct({ q: Schema.String }),
+        handler: ({ q }) => Effect.sync(() => ran.push(q)).pipe(Effect.as(`found ${q}`))
+      })
+      yield* register("waiting", [
+        Scenario.think("1 second"),
+        Scenario.callTool("lookup", { q: "order 7" }),
+        Scenario.think("1 second"),
+        Scenario.answer("done")
+      ])
+      const hai = yield* HaiAgents.HaiAgents
+      const session = yield* hai.sessions.create({ agent: "waiting", messages: "go" })
+      for (let i = 0; i < 30; i++) {
+        if ((yield* hai.sessions.status(session.id)).status === "awaiting_tool_results") break
+        yield* TestClock.adjust("500 millis")
+      }
+      assert.strictEqual((yield* hai.sessions.status(session.id)).status, "awaiting_tool_results")
+      const changes = Option.getOrThrow(
+        yield* hai.sessions.changes(session.id, { from_index: 0, include_events: true })
+      )
+      const past = changes.new_events?.length ?? 0
+      const result = yield* withClock(Effect.scoped(Effect.gen(function*() {
+        const handle = yield* Session.attach(session.id, { fromIndex: past, tools: Toolkit.make(lookup) })
+        return yield* handle.awaitSettled({ timeout: "2 minutes" })
+      })))
+      assert.deepStrictEqual(ran, ["order 7"])
+      assert.strictEqual(result.answer, "done")
+      assert.isTrue(result.events.every((e) => e.index >= past), "events before fromIndex are not delivered")
     }).pipe(Effect.provide(emulated())))
 })

@@ -14,14 +14,16 @@ import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import type * as ChangeFeed from "../ChangeFeed.js"
-import { HaiAgents } from "../HaiAgents.js"
+import { HaiAgents, type Service as Client } from "../HaiAgents.js"
 import * as HaiError from "../HaiError.js"
+import * as RetryPolicy from "../RetryPolicy.js"
 import * as SessionStore from "../SessionStore.js"
 import * as ToolCall from "../ToolCall.js"
 import type * as Toolkit from "../Toolkit.js"
 import type * as Wire from "../Wire.js"
 import type * as Cell from "./cell.js"
 import * as Feed from "./changeFeed.js"
+import * as Retrying from "./retrying.js"
 
 /** What the handle's readers wait on; published by the watcher once per round. */
 export interface Snapshot {
@@ -101,6 +103,50 @@ const record = (log: Log, round: ChangeFeed.Round) => {
   }
 }
 
+const announced = (
+  events: ReadonlyArray<Wire.SessionEvent>,
+  first: number,
+  upTo: number,
+  found: ReadonlyArray<SessionStore.PendingCall>
+) => {
+  let pending = found
+  events.forEach((event, i) => {
+    if (first + i < upTo && event.type === "ActiveStateChangeEvent") {
+      const data = (event as Wire.ActiveStateChangeEvent).data
+      pending = data.state === "awaiting_tool_results" ? data.pending_tool_calls ?? [] : []
+    }
+  })
+  return pending
+}
+
+/**
+ * The calls pending as of index `upTo`, read from the start of the feed: for a watcher that joined
+ * after the event announcing them (an attach past it, a checkpoint without them), as the official
+ * SDKs do. Read at once, page by page, without waiting.
+ */
+const pendingFromStart = (
+  hai: Client,
+  sessionId: string,
+  upTo: number,
+  from = 0,
+  found: ReadonlyArray<SessionStore.PendingCall> = []
+): Effect.Effect<ReadonlyArray<SessionStore.PendingCall>, HaiError.HaiError> =>
+  Effect.flatMap(
+    Retrying.retryWhen(
+      hai.sessions.changes(sessionId, { from_index: from, wait_for_seconds: 0, include_events: true }),
+      Feed.defaultRetrySchedule,
+      RetryPolicy.isTransient
+    ),
+    (answer) => {
+      const events = Option.isSome(answer) ? answer.value.new_events ?? [] : []
+      const pending = announced(events, from, upTo, found)
+      const next = from + events.length
+      return events.length === 0 || next >= upTo
+        ? Effect.succeed(pending)
+        : pendingFromStart(hai, sessionId, upTo, next, pending)
+    }
+  )
+
 // Each event is handed over once the previous one's effect is done, in order.
 const deliver = (onEvent: OnEvent, events: ReadonlyArray<ChangeFeed.IndexedEvent>, i = 0): Effect.Effect<void> =>
   i >= events.length ? Effect.void : Effect.flatMap(onEvent(events[i]), () => deliver(onEvent, events, i + 1))
@@ -144,9 +190,21 @@ export const make = <T extends Toolkit.Any>(
       const delivered = onEvent === undefined
         ? settle
         : Effect.zipRight(asCaller(deliver(onEvent, round.events)), settle)
-      const withTools = tools !== undefined && round.status === "awaiting_tool_results" && log.pending.length > 0
+      const waiting = tools !== undefined && round.status === "awaiting_tool_results"
+      const withTools = !waiting
+        ? delivered
+        : log.pending.length > 0
         ? Effect.zipRight(delivered, runTools(tools))
-        : delivered
+        // The session waits on calls this watcher never saw announced: find them from the start.
+        : Effect.zipRight(
+          delivered,
+          Effect.flatMap(pendingFromStart(hai, id, round.nextIndex), (pending) => {
+            log.pending = pending
+            return pending.length > 0
+              ? Effect.zipRight(store.saveCheckpoint(id, { cursor: round.nextIndex, pending }), runTools(tools))
+              : Effect.void
+          })
+        )
       // The checkpoint (with the pending calls) is saved before consumers see the round, so a
       // restart never delivers an event twice; the calls themselves are guarded by the ledger.
       return Effect.zipRight(store.saveCheckpoint(id, { cursor: round.nextIndex, pending: log.pending }), withTools)
