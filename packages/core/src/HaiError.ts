@@ -611,6 +611,26 @@ export class WaitTimeout extends Schema.TaggedError<WaitTimeout>("@hai-effect/co
 }
 
 /**
+ * A wait took more rounds (reads of the session's feed, or of its status) than the caller's
+ * \`maxRounds\` allowed before the session settled. The session goes on.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class WaitRoundsExceeded extends Schema.TaggedError<WaitRoundsExceeded>(
+  "@hai-effect/core/WaitRoundsExceeded"
+)("WaitRoundsExceeded", { sessionId: Schema.String, lastStatus: Schema.String, maxRounds: Schema.Number }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.1.0 */
+  get message() {
+    return `Session ${this.sessionId} did not settle within ${this.maxRounds} rounds; last status seen: ${
+      Bounded.render(this.lastStatus)
+    }. The session goes on: wait again, raise maxRounds, or cancel it.`
+  }
+}
+
+/**
  * The session store (cursor and tool ledger) could not be read or written. The runtime stops
  * rather than risk running a tool call twice.
  *
@@ -641,6 +661,7 @@ export type SessionError =
   | NoAnswer
   | SessionFailed
   | WaitTimeout
+  | WaitRoundsExceeded
   | PersistenceError
   | WatcherStopped
 

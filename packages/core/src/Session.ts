@@ -49,6 +49,7 @@ import { HaiAgents } from "./HaiAgents.js"
 import type * as HaiError from "./HaiError.js"
 import * as Open from "./internal/open.js"
 import * as Request from "./internal/request.js"
+import * as StatusWait from "./internal/statusWait.js"
 import type * as Overrides from "./Overrides.js"
 import type * as Toolkit from "./Toolkit.js"
 import type * as Wire from "./Wire.js"
@@ -123,6 +124,22 @@ export interface WaitOptions {
   readonly softDeadline?: Duration.DurationInput | undefined
   /** Cancel the session after this long. */
   readonly hardDeadline?: Duration.DurationInput | undefined
+  /**
+   * Fail with `WaitRoundsExceeded` when the session has not settled after this many rounds (one
+   * read of its feed each, a long-poll of up to `waitForSeconds`). The session goes on.
+   */
+  readonly maxRounds?: number | undefined
+}
+
+/**
+ * What one wait of a handle takes: {@link WaitOptions}, and an answer Schema of its own for this
+ * wait (`false`: none, the raw answer) in place of the handle's.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface AwaitOptions<B, J> extends WaitOptions {
+  readonly answer?: Schema.Schema<B, J> | false | undefined
 }
 
 /**
@@ -161,6 +178,31 @@ export interface Result<A> {
 }
 
 /**
+ * What {@link awaitStatus} takes.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface StatusWaitOptions<A = unknown, I = unknown> {
+  /** The answer's Schema; without it the answer is left raw. */
+  readonly answer?: Schema.Schema<A, I> | undefined
+  /** Time between two reads of the status. Default 2 seconds. */
+  readonly interval?: Duration.DurationInput | undefined
+  /** Fail with `WaitTimeout` after this long. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Fail with `WaitRoundsExceeded` after this many reads of the status without a settle. */
+  readonly maxRounds?: number | undefined
+}
+
+/**
+ * How a session settled, as a wait on its status alone sees it: a {@link Result} without events.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type StatusResult<A> = Omit<Result<A>, "events" | "changes" | "nextIndex">
+
+/**
  * A started or attached session.
  *
  * @since 0.1.0
@@ -180,8 +222,21 @@ export interface Handle<A> {
   readonly changes: (options?: ChangeFeed.Options) => Stream.Stream<ChangeFeed.IndexedEvent, HaiError.HaiError>
   /** Every event the watcher has seen and will see, from the start; ends when the session ends. */
   readonly events: Stream.Stream<ChangeFeed.IndexedEvent, HaiError.SessionError>
-  /** Waits until the current turn settles; its answer, decoded. */
-  readonly awaitSettled: (options?: WaitOptions) => Effect.Effect<Result<A>, HaiError.SessionError>
+  /**
+   * Waits until the current turn settles; its answer, decoded with the handle's Schema, or with
+   * this wait's own `answer` (`false`: left raw).
+   */
+  readonly awaitSettled: {
+    <B, J>(options: AwaitOptions<B, J> & { readonly answer: Schema.Schema<B, J> }): Effect.Effect<
+      Result<B>,
+      HaiError.SessionError
+    >
+    (options: AwaitOptions<never, never> & { readonly answer: false }): Effect.Effect<
+      Result<unknown>,
+      HaiError.SessionError
+    >
+    (options?: WaitOptions): Effect.Effect<Result<A>, HaiError.SessionError>
+  }
   /** Sends a follow-up (wakes an idle session) and starts a new turn. */
   readonly send: (input: Message | ReadonlyArray<Message>) => Effect.Effect<void, HaiError.HaiError>
   readonly pause: Effect.Effect<void, HaiError.HaiError>
@@ -329,6 +384,31 @@ export const run = <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.To
     yield* watch
     return yield* handle.awaitSettled(request)
   })).pipe(Effect.withSpan("Session.run"))
+
+/**
+ * Waits until a session settles by reading its status alone (`GET /status`, every `interval`),
+ * never its events, then reads its answer once: the light wait for a caller that does not read
+ * the events and lends no tools (nothing runs the tools here). Settled well: the answer, decoded
+ * with `answer` when given (`NoAnswer` when there is none); `failed`, `timed_out`,
+ * `interrupted`: `SessionFailed`.
+ *
+ * @example
+ * import { Effect, Schema } from "effect"
+ * import { Session } from "@hai-effect/core"
+ *
+ * const answerOf = (id: string) =>
+ *   Effect.map(
+ *     Session.awaitStatus(id, { answer: Schema.Struct({ price: Schema.Number }), interval: "5 seconds", maxRounds: 120 }),
+ *     (result) => result.answer.price
+ *   )
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const awaitStatus = <A = unknown, I = unknown>(
+  sessionId: string,
+  options?: StatusWaitOptions<A, I>
+): Effect.Effect<StatusResult<A>, HaiError.SessionError, HaiAgents> => StatusWait.awaitStatus(sessionId, options)
 
 /**
  * The outcome of one session of a fleet.

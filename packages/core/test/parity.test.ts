@@ -271,3 +271,57 @@ describe("joining a session that waits for tool results (14.2)", () => {
       assert.isTrue(result.events.every((e) => e.index >= past), "events before fromIndex are not delivered")
     }).pipe(Effect.provide(emulated())))
 })
+
+describe("waiting options (14.4)", () => {
+  it.effect("one wait overrides the handle's answer Schema, or switches it off", () =>
+    Effect.gen(function*() {
+      yield* register(
+        "twice",
+        (ctx) => [Scenario.answer(ctx.turn === 0 ? "{\"jobs\":[\"a\"]}" : "{\"jobs\":[\"b\",\"c\"]}")]
+      )
+      const [first, second] = yield* withClock(Effect.scoped(Effect.gen(function*() {
+        const handle = yield* Session.start({
+          agent: "twice",
+          messages: "one",
+          answer: Jobs,
+          idleTimeout: "10 minutes"
+        })
+        const first = yield* handle.awaitSettled({ answer: Schema.Struct({ jobs: Schema.Tuple(Schema.String) }) })
+        yield* handle.send("two")
+        const second = yield* handle.awaitSettled({ answer: false })
+        return [first, second] as const
+      })))
+      assert.deepStrictEqual(first.answer.jobs, ["a"])
+      const raw: unknown = second.answer
+      assert.strictEqual(raw, "{\"jobs\":[\"b\",\"c\"]}", "left raw: not decoded")
+    }).pipe(Effect.provide(emulated())))
+
+  it.effect("maxRounds caps the rounds of one wait with WaitRoundsExceeded; the session goes on", () =>
+    Effect.gen(function*() {
+      yield* register("long", [Scenario.think("5 minutes"), Scenario.answer("late")])
+      const error = yield* withClock(Effect.scoped(Effect.gen(function*() {
+        const handle = yield* Session.start({ agent: "long", messages: "go" })
+        return yield* Effect.flip(handle.awaitSettled({ maxRounds: 2 }))
+      })))
+      assert.strictEqual(error._tag, "WaitRoundsExceeded")
+      assert.include(error.message, "2 rounds")
+    }).pipe(Effect.provide(emulated())))
+
+  it.effect("awaitStatus waits on /status alone, reads no events, and decodes the answer once", () =>
+    Effect.gen(function*() {
+      yield* register("statusy", [Scenario.think("10 seconds"), Scenario.answer("{\"jobs\":[\"x\"]}")])
+      const hai = yield* HaiAgents.HaiAgents
+      const session = yield* hai.sessions.create({ agent: "statusy", messages: "go" })
+      const before = yield* requests("GET /api/v2/sessions/{id}/changes")
+      const result = yield* withClock(Session.awaitStatus(session.id, { answer: Jobs, interval: "1 second" }))
+      assert.deepStrictEqual(result.answer.jobs, ["x"])
+      assert.include(["idle", "completed"], result.status)
+      assert.isAtLeast(yield* requests("GET /api/v2/sessions/{id}/status"), 3)
+      assert.strictEqual((yield* requests("GET /api/v2/sessions/{id}/changes")) - before, 1, "one read, for the answer")
+      const capped = yield* Effect.flip(Session.awaitStatus(
+        (yield* hai.sessions.create({ agent: "statusy", messages: "go" })).id,
+        { maxRounds: 1 }
+      ))
+      assert.strictEqual(capped._tag, "WaitRoundsExceeded")
+    }).pipe(Effect.provide(emulated())))
+})

@@ -50,15 +50,11 @@ const settledSince = (start: number): SnapshotTest => (s) =>
   Option.isSome(s.failure) || !s.watching || (s.settled && (s.count > start || TrajectoryStatus.isTerminal(s.status)))
 
 const timedOut = (id: string, state: Cell.Cell<Watcher.Snapshot>, timeout: Duration.Duration) =>
-  Effect.suspend(() =>
-    Effect.fail(
-      new HaiError.WaitTimeout({
-        sessionId: id,
-        lastStatus: state.unsafeGet().status,
-        waitedMillis: Duration.toMillis(timeout)
-      })
-    )
-  )
+  new HaiError.WaitTimeout({
+    sessionId: id,
+    lastStatus: state.unsafeGet().status,
+    waitedMillis: Duration.toMillis(timeout)
+  })
 
 /** The wait's deadline timers, tied to the wait's scope. */
 const deadlines = (hai: Client, id: string, wait: Session.WaitOptions, onHard: () => void) =>
@@ -112,21 +108,48 @@ interface Turns<A, I> extends Turn.Context<A, I> {
   hardDeadlineHit: boolean
 }
 
-const settled = <A, I>(turns: Turns<A, I>, start: number, wait: Session.WaitOptions | undefined) => {
-  const timeout = wait?.timeout
-  const waiting = turns.state.await(settledSince(start))
-  return timeout === undefined ? waiting : waiting.pipe(
-    Effect.timeoutFail({ duration: timeout, onTimeout: () => undefined }),
-    Effect.catchAll(() => timedOut(turns.sessionId, turns.state, Duration.decode(timeout)))
+// Within `maxRounds` rounds of the watcher from now, or a typed failure; the session goes on.
+const withinRounds = <A, I>(turns: Turns<A, I>, start: number, maxRounds: number) => {
+  const done = settledSince(start)
+  const from = turns.state.unsafeGet().rounds ?? 0
+  return Effect.flatMap(
+    turns.state.await((s) => done(s) || (s.rounds ?? 0) - from >= maxRounds),
+    (s) =>
+      done(s) ? Effect.succeed(s) : Effect.fail(
+        new HaiError.WaitRoundsExceeded({ sessionId: turns.sessionId, lastStatus: s.status, maxRounds })
+      )
   )
 }
 
+const settled = <A, I>(turns: Turns<A, I>, start: number, wait: Session.WaitOptions | undefined) => {
+  const timeout = wait?.timeout
+  const waiting: Effect.Effect<Watcher.Snapshot, HaiError.WaitRoundsExceeded> = wait?.maxRounds === undefined
+    ? turns.state.await(settledSince(start))
+    : withinRounds(turns, start, Math.max(1, wait.maxRounds))
+  return timeout === undefined ? waiting : Effect.timeoutFail(waiting, {
+    duration: timeout,
+    onTimeout: () => timedOut(turns.sessionId, turns.state, Duration.decode(timeout))
+  })
+}
+
+/** The turn's context as of now, with the answer Schema of this wait when it has its own (`false`: none). */
+const contextOf = <A, I>(
+  turns: Turns<A, I>,
+  wait: Session.AwaitOptions<unknown, unknown> | undefined
+): Turn.Context<A, I> =>
+  wait?.answer === undefined
+    ? turns
+    : { ...turns, answer: wait.answer === false ? undefined : wait.answer as unknown as Schema.Schema<A, I> }
+
 // A scope only when there are deadline timers to tie to the wait: a plain wait (every turn of
 // most handles) holds nothing more than its callback while the session works.
-const awaitSettled = <A, I>(turns: Turns<A, I>, wait: Session.WaitOptions | undefined) =>
+const awaitSettled = <A, I>(turns: Turns<A, I>, wait: Session.AwaitOptions<unknown, unknown> | undefined) =>
   Effect.suspend(() => {
     const start = turns.start
-    const settle = Effect.flatMap(settled(turns, start, wait), (snapshot) => Turn.finish(turns, snapshot, start))
+    const settle = Effect.flatMap(
+      settled(turns, start, wait),
+      (snapshot) => Turn.finish(contextOf(turns, wait), snapshot, start)
+    )
     return wait?.softDeadline === undefined && wait?.hardDeadline === undefined
       ? settle
       : Effect.scoped(
@@ -163,7 +186,10 @@ const handleOf = <A, I>(turns: Turns<A, I>, session: Wire.Session): Session.Hand
     get events() {
       return eventsOf(state, turns.log)
     },
-    awaitSettled: (wait) => awaitSettled(turns, wait),
+    // One implementation for the overloads: the answer's type follows the wait's own Schema.
+    awaitSettled: ((wait?: Session.AwaitOptions<unknown, unknown>) => awaitSettled(turns, wait)) as Session.Handle<
+      A
+    >["awaitSettled"],
     send: (input) => send(turns, input),
     get pause() {
       return hai.sessions.pause(id)

@@ -56,7 +56,7 @@ const answerOf = (
 }
 
 /** A session that ended without completing, with the service's own account of why. */
-const failed = (
+export const failed = (
   ctx: Target,
   status: Wire.TrajectoryStatus,
   changes: Wire.SessionChanges | undefined
@@ -72,8 +72,8 @@ const failed = (
       })
     ))
 
-const decoded = <A, I>(
-  ctx: Context<A, I>,
+export const decoded = <A, I>(
+  ctx: Pick<Context<A, I>, "answer" | "sessionId">,
   status: Wire.TrajectoryStatus,
   raw: unknown,
   nextIndex: number

@@ -34,6 +34,8 @@ export interface Snapshot {
   readonly settled: boolean
   /** The watcher is still reading the feed. */
   readonly watching: boolean
+  /** Rounds of the feed read so far (absent before the first). */
+  readonly rounds?: number | undefined
   readonly failure: Option.Option<HaiError.HaiError | HaiError.PersistenceError | HaiError.WatcherStopped>
 }
 
@@ -185,7 +187,8 @@ export const make = <T extends Toolkit.Any>(
         ...s,
         count: round.nextIndex,
         status: round.status,
-        settled: round.settled
+        settled: round.settled,
+        rounds: (s.rounds ?? 0) + 1
       }))
       const delivered = onEvent === undefined
         ? settle
