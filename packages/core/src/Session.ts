@@ -39,6 +39,7 @@ import * as Cause from "effect/Cause"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
+import * as Encoding from "effect/Encoding"
 import * as Exit from "effect/Exit"
 import type * as Option from "effect/Option"
 import type * as Schema from "effect/Schema"
@@ -59,12 +60,83 @@ import type * as Wire from "./Wire.js"
 // =============================================================================
 
 /**
- * A message to the agent: text, or text with images (URLs or `data:` URLs).
+ * A message to the agent: text, or text with images (URLs or `data:` URLs) and files (see
+ * {@link fileFromBytes} and {@link fileFromUrl}).
  *
  * @since 0.1.0
  * @category Models
  */
-export type Message = string | { readonly message: string; readonly images?: ReadonlyArray<string> | undefined }
+export type Message = string | {
+  readonly message: string
+  readonly images?: ReadonlyArray<string> | undefined
+  readonly files?: ReadonlyArray<File> | undefined
+}
+
+/**
+ * A file attached to a message, as the wire's `FileContent`: its bytes in base64, or a URL.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type File = typeof Wire.FileContent.Encoded
+
+/**
+ * A file from its bytes, sent inline (base64).
+ *
+ * @example
+ * import { Session } from "@hai-effect/core"
+ *
+ * const csv = Session.fileFromBytes(new TextEncoder().encode("a,b\n1,2\n"), { name: "data.csv", mediaType: "text/csv" })
+ * const message: Session.Message = { message: "Sum column b of the attached file", files: [csv] }
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const fileFromBytes = (
+  bytes: Uint8Array,
+  options: { readonly name: string; readonly mediaType?: string | undefined }
+): File => ({
+  type: "base64",
+  source: Encoding.encodeBase64(bytes),
+  name: options.name,
+  ...(options.mediaType !== undefined ? { media_type: options.mediaType } : {}),
+  size_bytes: bytes.byteLength
+})
+
+// The file name a URL ends with, else "file"; never throws (a malformed escape stays as written).
+const lastSegment = (href: string): string => {
+  const segment = href.split(/[?#]/)[0].split("/").pop() ?? ""
+  try {
+    return decodeURIComponent(segment) || "file"
+  } catch {
+    return segment || "file"
+  }
+}
+
+/**
+ * A file the service fetches from a URL.
+ *
+ * @example
+ * import { Session } from "@hai-effect/core"
+ *
+ * const report = Session.fileFromUrl("https://example.com/q3.pdf", { mediaType: "application/pdf" })
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const fileFromUrl = (
+  url: string | URL,
+  options?: { readonly name?: string | undefined; readonly mediaType?: string | undefined }
+): File => {
+  const href = String(url)
+  const name = options?.name ?? lastSegment(href)
+  return {
+    type: "url",
+    source: href,
+    name,
+    ...(options?.mediaType !== undefined ? { media_type: options.mediaType } : {})
+  }
+}
 
 /**
  * What to start.

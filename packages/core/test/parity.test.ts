@@ -325,3 +325,45 @@ describe("waiting options (14.4)", () => {
       assert.strictEqual(capped._tag, "WaitRoundsExceeded")
     }).pipe(Effect.provide(emulated())))
 })
+
+describe("files on user messages (14.8)", () => {
+  const sent = capturing("/messages")
+  it.effect("start and send carry files from bytes (base64) and from a URL; the emulator takes them", () =>
+    Effect.gen(function*() {
+      yield* register("reader", (ctx) => [Scenario.answer(`turn ${ctx.turn}`)])
+      const bytes = new TextEncoder().encode("a,b\n1,2\n")
+      const csv = Session.fileFromBytes(bytes, { name: "data.csv", mediaType: "text/csv" })
+      const pdf = Session.fileFromUrl("https://example.com/reports/q3%20final.pdf?x=1", {
+        mediaType: "application/pdf"
+      })
+      assert.deepStrictEqual(csv, {
+        type: "base64",
+        source: "YSxiCjEsMgo=",
+        name: "data.csv",
+        media_type: "text/csv",
+        size_bytes: 8
+      })
+      assert.deepStrictEqual(pdf, {
+        type: "url",
+        source: "https://example.com/reports/q3%20final.pdf?x=1",
+        name: "q3 final.pdf",
+        media_type: "application/pdf"
+      })
+      assert.strictEqual(Session.fileFromUrl("not a url").name, "not a url")
+      const second = yield* withClock(Effect.scoped(Effect.gen(function*() {
+        const handle = yield* Session.start({
+          agent: "reader",
+          messages: { message: "read this", files: [csv] },
+          idleTimeout: "10 minutes"
+        })
+        yield* handle.awaitSettled()
+        yield* handle.send({ message: "and this", files: [pdf] })
+        return { id: handle.id, result: yield* handle.awaitSettled() }
+      })))
+      assert.strictEqual(second.result.answer, "turn 1")
+      const session = Option.getOrThrow(yield* (yield* Emulator.Emulator).session(second.id))
+      const created = session.request.messages as any
+      assert.deepStrictEqual((Array.isArray(created) ? created[0] : created).files, [csv])
+      assert.deepStrictEqual((sent.bodies[0] as any).files, [pdf])
+    }).pipe(Effect.provide(sent.layer)))
+})

@@ -19,7 +19,12 @@ type MessageBody = typeof Wire.UserMessageEvent.Encoded
 export const toWireMessage = (message: Session.Message): MessageBody =>
   typeof message === "string"
     ? { type: "user_message", message }
-    : { type: "user_message", message: message.message, ...(message.images ? { images: message.images } : {}) }
+    : {
+      type: "user_message",
+      message: message.message,
+      ...(message.images ? { images: message.images } : {}),
+      ...(message.files ? { files: message.files } : {})
+    }
 
 const isMessageList = (
   input: Session.Message | ReadonlyArray<Session.Message>
