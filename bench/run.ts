@@ -22,6 +22,7 @@ const benchmarks: ReadonlyArray<
   // `hai --help` and the MCP server's start-up: installed binary vs `pnpm hai` vs tsx.
   { name: "cold-start", args: quick ? ["--quick"] : [] },
   { name: "get-vs-fetch", args: quick ? ["500", "3", "100"] : ["2000", "5", "200"] },
+  { name: "primitives", args: quick ? ["3"] : ["7"] },
   { name: "requests-per-session", args: quick ? ["20"] : ["40"] },
   { name: "webhook-savings", args: quick ? ["10", "20", "5"] : ["20", "30", "5"] },
   { name: "webhook-verify", args: quick ? ["7"] : ["21"] },
