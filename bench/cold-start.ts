@@ -62,8 +62,6 @@ esbuild.buildSync({
   target: "node20",
   minifyWhitespace: true,
   minifySyntax: true,
-  // @effect/cli is the CLI package's dependency, not the workspace root's.
-  nodePaths: [Path.join(root, "packages/cli/node_modules")],
   logLevel: "warning"
 })
 
