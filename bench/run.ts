@@ -22,10 +22,13 @@ const benchmarks: ReadonlyArray<
   // `hai --help` and the MCP server's start-up: installed binary vs `pnpm hai` vs tsx.
   { name: "cold-start", args: quick ? ["--quick"] : [] },
   { name: "get-vs-fetch", args: quick ? ["500", "3", "100"] : ["2000", "5", "200"] },
+  // The transport's own primitives (retrying, fastDecode, UndiciHttpClient) against what they replace.
   { name: "primitives", args: quick ? ["3"] : ["7"] },
   { name: "requests-per-session", args: quick ? ["20"] : ["40"] },
   { name: "webhook-savings", args: quick ? ["10", "20", "5"] : ["20", "30", "5"] },
   { name: "webhook-verify", args: quick ? ["7"] : ["21"] },
+  // The session runtime's own primitives (deadline, cell) against the Effect machinery they replace.
+  { name: "session-primitives", args: quick ? ["3"] : ["5"] },
   {
     name: "emulator-longpoll",
     args: quick

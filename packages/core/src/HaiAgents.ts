@@ -33,6 +33,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Endpoints from "./internal/endpoints.js"
+import * as Tracing from "./internal/tracing.js"
 import * as Transport from "./internal/transport.js"
 import { runtimeHeaders, version } from "./internal/version.js"
 import * as RetryPolicy from "./RetryPolicy.js"
@@ -74,8 +75,8 @@ export interface Options {
   /**
    * How a request past its timeout is stopped. `"abort"` (default) aborts it through its
    * `AbortSignal`, which costs no fiber: every client of `@effect/platform` (fetch, undici, Bun)
-   * honours it. `"interrupt"` races the request against a timer (two fibers per request), for a
-   * hand-made `HttpClient` that ignores the signal. Under a test clock it is always `"interrupt"`.
+   * honours it, and so does a test clock. `"interrupt"` races the request against a timer (two
+   * fibers per request), for a hand-made `HttpClient` that ignores the signal.
    */
   readonly timeoutBy?: "abort" | "interrupt" | undefined
   /** Added to a long-poll's wait to form its timeout. Default 10 seconds. */
@@ -168,7 +169,6 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     }
     const apiKey = Redacted.isRedacted(options.apiKey) ? options.apiKey : Redacted.make(options.apiKey)
     const timeout = Duration.decode(options.timeout ?? "60 seconds")
-    const client = options.transformClient ? options.transformClient(httpClient) : httpClient
     const config: Transport.TransportConfig = {
       baseUrl,
       apiKey,
@@ -182,19 +182,26 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       headers: { ...runtimeHeaders(options.clientName), ...options.headers },
       httpSpans: options.httpSpans ?? false
     }
-    const run = Transport.makeRunner(client, config)
-    const paginate = Transport.makePaginator(run)
+    const run = Transport.makeRunner(httpClient, config, true, options.transformClient)
+    const resources = Endpoints.makeResources(run, Transport.makePaginator(run))
+    const quietRun = Transport.makeRunner(httpClient, config, false, options.transformClient)
+    const quiet = Endpoints.makeResources(quietRun, Transport.makePaginator(quietRun), false)
+    // Called while the tracer is off (as the change feed polls), the polling operations skip
+    // building their span, which would be a no-op then but still most of the operation's own cost;
+    // the platform's client makes no span for their requests either. Decided on the calling fiber.
     const service: Service = {
-      ...Endpoints.makeResources(run, paginate),
+      ...resources,
+      sessions: {
+        ...resources.sessions,
+        changes: (id, params) => (Tracing.tracerOff() ? quiet : resources).sessions.changes(id, params),
+        status: (id) => (Tracing.tracerOff() ? quiet : resources).sessions.status(id)
+      },
       options: {
         baseUrl: baseUrl.toString(),
         environment: options.baseUrl !== undefined ? "custom" : options.environment ?? "eu",
         timeout
       }
     }
-    // Neither the operation's span nor the HTTP request's: see `unspannedOf`.
-    const quiet = Transport.makeRunner(client, config, false)
-    unspanned.set(service, Endpoints.makeResources(quiet, Transport.makePaginator(quiet), false))
     return service
   })
 
@@ -206,29 +213,6 @@ const parseBaseUrl = (value: string): URL | undefined => {
   const url = new URL(value)
   return url.protocol === "http:" || url.protocol === "https:" ? url : undefined
 }
-
-// Kept beside the service rather than in it, so that a service made by hand (a test double)
-// needs nothing more: it is used as it is.
-const unspanned = new WeakMap<Service, Endpoints.Resources>()
-
-/**
- * The client's operations without spans: neither the operation's own nor the platform's
- * `http.client` span of its request; they run inside the caller's span. For loops that call an
- * operation thousands of times: the session watcher long-polls through these, so a watched session
- * is one span, not two per event (and a span costs about a fifth of a long-poll's CPU). Errors
- * are the same typed errors. A service not made by {@link make} is returned as it is.
- *
- * @example
- * import { Effect } from "effect"
- * import { HaiAgents } from "@hai-effect/core"
- *
- * const poll = (id: string) =>
- *   Effect.flatMap(HaiAgents.HaiAgents, (hai) => HaiAgents.unspannedOf(hai).sessions.status(id))
- *
- * @since 0.1.0
- * @category Internals
- */
-export const unspannedOf = (service: Service): Endpoints.Resources => unspanned.get(service) ?? service
 
 /**
  * A layer of the client from options.

@@ -18,7 +18,7 @@
  */
 import type * as Effect from "effect/Effect"
 import * as JSONSchema from "effect/JSONSchema"
-import type * as Schema from "effect/Schema"
+import * as Schema from "effect/Schema"
 
 /**
  * @since 0.1.0
@@ -43,7 +43,19 @@ export interface Any {
   readonly description: string
   readonly parameters: Schema.Schema.All
   readonly success: Schema.Schema.All | undefined
+  // `any`: a tool of any input, output and needs fits here, to be used as it is.
   readonly handler: (params: any) => Effect.Effect<any, any, any>
+}
+
+/**
+ * Any tool, its needs unknown: the bound of code that takes tools of any type, where what a tool
+ * needs is read from the tool's own type with {@link Requirements}, never assumed.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Unknown extends Any {
+  readonly handler: (params: any) => Effect.Effect<unknown, unknown, unknown>
 }
 
 /**
@@ -52,7 +64,9 @@ export interface Any {
  * @since 0.1.0
  * @category Models
  */
-export type Requirements<T> = T extends Tool<any, any, any, any, any, any, infer R> ? R : never
+export type Requirements<T> = T extends
+  { readonly handler: (params: never) => Effect.Effect<unknown, unknown, infer R> } ? R
+  : never
 
 /**
  * The declaration the agent receives, as in `overrides["agent.tools"]`.
@@ -105,7 +119,7 @@ export const make = <const Name extends string, P, PI, E, R, S = unknown, SI = u
  * @since 0.1.0
  * @category Utils
  */
-export const jsonSchema = (schema: Schema.Schema<any, any>): Record<string, unknown> => {
+export const jsonSchema = <A, I, R>(schema: Schema.Schema<A, I, R>): Record<string, unknown> => {
   const { $schema: _, ...rest } = JSONSchema.make(schema) as unknown as Record<string, unknown>
   return rest
 }
@@ -119,5 +133,5 @@ export const jsonSchema = (schema: Schema.Schema<any, any>): Record<string, unkn
 export const definition = (tool: Any): Definition => ({
   name: tool.name,
   description: tool.description,
-  input_schema: jsonSchema(tool.parameters as Schema.Schema<any, any>)
+  input_schema: jsonSchema(Schema.make(tool.parameters.ast))
 })

@@ -28,12 +28,13 @@ export interface Toolkit<Tools extends Tool.Any> {
 }
 
 /**
- * Any toolkit.
+ * Any toolkit: the bound of the functions that take one, where what its tools need is read from
+ * its own type with {@link Requirements}.
  *
  * @since 0.1.0
  * @category Models
  */
-export type Any = Toolkit<any>
+export type Any = Toolkit<Tool.Unknown>
 
 /**
  * The services the handlers of a toolkit need.
@@ -41,7 +42,7 @@ export type Any = Toolkit<any>
  * @since 0.1.0
  * @category Models
  */
-export type Requirements<T> = T extends Toolkit<infer Tools> ? Tool.Requirements<Tools> : never
+export type Requirements<T> = T extends Toolkit<infer Tools extends Tool.Unknown> ? Tool.Requirements<Tools> : never
 
 /**
  * Makes a toolkit; tool names must be unique.

@@ -87,6 +87,20 @@ export * as Tool from "./Tool.js"
 export * as Toolkit from "./Toolkit.js"
 
 /**
+ * What becomes of the agent's calls to your tools.
+ *
+ * @since 0.1.0
+ */
+export * as ToolCall from "./ToolCall.js"
+
+/**
+ * Which statuses end, settle or fail a session.
+ *
+ * @since 0.1.0
+ */
+export * as TrajectoryStatus from "./TrajectoryStatus.js"
+
+/**
  * One-time codes: find them in messages, and a ready tool that hands them to the agent.
  *
  * @since 0.1.0

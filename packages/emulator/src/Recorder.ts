@@ -6,6 +6,7 @@
  */
 import * as HaiAgents from "@hai-effect/core/HaiAgents"
 import type * as HaiError from "@hai-effect/core/HaiError"
+import * as TrajectoryStatus from "@hai-effect/core/TrajectoryStatus"
 import * as Wire from "@hai-effect/core/Wire"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -14,7 +15,6 @@ import * as Schema from "effect/Schema"
 import type { RecordedEvent, Recording } from "./Recording.js"
 
 const encodeEvent = Schema.encodeSync(Wire.SessionEvent)
-const settled = new Set(["idle", "completed", "failed", "timed_out", "interrupted"])
 
 /**
  * Record a session from the server `HaiAgents` talks to (the hosted API or the emulator): follows
@@ -36,9 +36,7 @@ export const record = Effect.fn("Recorder.record")(function*(
   options: { readonly until?: "settled" | "terminal"; readonly timeout?: Duration.DurationInput } = {}
 ) {
   const hai = yield* HaiAgents.HaiAgents
-  const done = options.until === "terminal"
-    ? (status: string) => status !== "idle" && settled.has(status)
-    : (status: string) => settled.has(status)
+  const done = options.until === "terminal" ? TrajectoryStatus.isTerminal : TrajectoryStatus.isSettled
   const events: Array<RecordedEvent> = []
   let last: Wire.SessionChanges | undefined
   // Long-polls until the session is done, then drains what is left without waiting.

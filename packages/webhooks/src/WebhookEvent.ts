@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import * as Statuses from "@hai-effect/core/TrajectoryStatus"
 import type * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -27,7 +28,7 @@ import * as Schema from "effect/Schema"
  * @category Schemas
  */
 // The statuses are listed here rather than taken from core's `Wire`: importing `Wire` would bring all of
-// its 106 schema classes into the edge bundle of `Webhook.verify` (82 KB gzip today).
+// its schema classes into the edge bundle of `Webhook.verify` (see `bench/bundle-size.ts`).
 export const TrajectoryStatus = Schema.Literal(
   "queued",
   "pending",
@@ -144,8 +145,7 @@ export const isTrajectoryStatus = (status: string): status is TrajectoryStatus =
  * @since 0.1.0
  * @category Guards
  */
-export const isTerminalStatus = (status: string): boolean =>
-  status === "completed" || status === "failed" || status === "timed_out" || status === "interrupted"
+export const isTerminalStatus: (status: string) => boolean = Statuses.isTerminal
 
 // =============================================================================
 // Events
@@ -576,7 +576,7 @@ export const isSessionEvent = (event: WebhookEvent): event is SessionEvent => !(
  * @category Guards
  */
 export const isSettled = (event: WebhookEvent): event is SessionEvent =>
-  isSessionEvent(event) && (event.data.status === "idle" || isTerminalStatus(event.data.status))
+  isSessionEvent(event) && Statuses.isSettled(event.data.status)
 
 /**
  * Decodes an event from JSON text without verifying anything. Use `Webhook.verify` for deliveries.

@@ -226,7 +226,7 @@ const chainOf = (error: unknown): Array<Record<string, unknown>> => {
   const queue: Array<unknown> = [error]
   while (queue.length > 0 && out.length < 8) {
     const current = queue.shift()
-    if (current === null || typeof current !== "object" || out.includes(current as any)) continue
+    if (current === null || typeof current !== "object" || out.includes(current as Record<string, unknown>)) continue
     const record = current as Record<string, unknown>
     out.push(record)
     if (Array.isArray(record.errors)) queue.push(...record.errors.slice(0, 4))
@@ -321,15 +321,27 @@ export const makeRunner = (
   httpClient: HttpClient.HttpClient,
   config: TransportConfig,
   // Off for the unspanned runner: it has no span of its own, it runs in its caller's.
-  annotateSpans = true
+  annotateSpans = true,
+  transformClient?: (client: HttpClient.HttpClient) => HttpClient.HttpClient
 ): Runner => {
   const secret = Redacted.value(config.apiKey)
   const scrub = Bounded.scrubber(secret)
-  const client = !annotateSpans
-    ? withoutRequestSpans(httpClient)
-    : config.httpSpans
-    ? httpClient
-    : withOperationSpans(httpClient)
+  const wrap = (base: HttpClient.HttpClient) => {
+    const transformed = transformClient ? transformClient(base) : base
+    return !annotateSpans
+      ? withoutRequestSpans(transformed)
+      : config.httpSpans
+      ? transformed
+      : withOperationSpans(transformed)
+  }
+  const client = wrap(httpClient)
+  // The request is tied to its scope beneath the caller's `transformClient`: `withScope` runs the
+  // request's preprocessing outside the wrappers above it, so over it a switch the caller's client
+  // sets for its requests (`withTracerPropagation(false)`) would not be seen when the trace headers
+  // are decided. The casts only move `Scope` between the type and the deadline that provides it.
+  const scoped = wrap(
+    HttpClient.withScope(httpClient) as unknown as HttpClient.HttpClient
+  ) as unknown as HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope>
   const timeoutMillis = Duration.toMillis(config.timeout)
   const marginMillis = Duration.toMillis(config.longPollMargin)
   const budgetMillis = Duration.toMillis(config.retryBudget)
@@ -337,7 +349,7 @@ export const makeRunner = (
     maxRetryAfter: config.maxRetryAfter,
     budget: config.retryBudget
   })
-  const deadlined = Deadline.make(client, config.timeoutBy)
+  const deadlined = Deadline.make(client, config.timeoutBy, scoped)
   // The base URL's path prefix, without its trailing slashes, to which the API paths are added.
   const prefix = `${config.baseUrl.origin}${config.baseUrl.pathname.replace(/\/+$/, "")}`
   // Built once: every request carries the same identity, key and accept headers. `authorization`

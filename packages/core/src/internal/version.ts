@@ -13,14 +13,24 @@ interface RuntimeInfo {
   readonly version: string
 }
 
+/** The globals that only some runtimes define, as far as they are probed here. */
+interface RuntimeGlobals {
+  readonly Bun?: { readonly version?: unknown }
+  readonly Deno?: { readonly version?: { readonly deno?: unknown } }
+  readonly EdgeRuntime?: unknown
+  readonly navigator?: { readonly userAgent?: unknown }
+  readonly process?: { readonly versions?: { readonly node?: unknown } }
+  readonly window?: unknown
+}
+
 const detectRuntime = (): RuntimeInfo => {
-  // Probing globals that only some runtimes define (Bun, Deno, EdgeRuntime, process): untyped on purpose.
-  const g = globalThis as any
+  const g: RuntimeGlobals = globalThis
   if (typeof g.Bun !== "undefined") return { runtime: "bun", version: String(g.Bun.version ?? "unknown") }
   if (typeof g.Deno !== "undefined") return { runtime: "deno", version: String(g.Deno.version?.deno ?? "unknown") }
   if (typeof g.EdgeRuntime === "string") return { runtime: "edge", version: g.EdgeRuntime }
   if (g.navigator?.userAgent === "Cloudflare-Workers") return { runtime: "workerd", version: "unknown" }
-  if (typeof g.process?.versions?.node === "string") return { runtime: "node", version: g.process.versions.node }
+  const node = g.process?.versions?.node
+  if (typeof node === "string") return { runtime: "node", version: node }
   if (typeof g.window !== "undefined") {
     return { runtime: "browser", version: String(g.navigator?.userAgent ?? "unknown") }
   }

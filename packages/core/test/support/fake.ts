@@ -71,7 +71,17 @@ export const fake = (reply: (request: Sent, index: number) => Reply): Fake => {
           })
         )
       }
-      if ("never" in answer) return Effect.never
+      // No answer; like every platform client, it gives up when its request is aborted.
+      if ("never" in answer) {
+        return Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
+          const onAbort = () =>
+            resume(
+              Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", description: "aborted" }))
+            )
+          signal.addEventListener("abort", onAbort, { once: true })
+          return Effect.sync(() => signal.removeEventListener("abort", onAbort))
+        })
+      }
       const payload = answer.bytes ?? answer.text ?? (answer.json !== undefined ? JSON.stringify(answer.json) : null)
       const noBody = answer.status === 204 || answer.status === 205 || answer.status === 304
       return Effect.succeed(

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as TrajectoryStatus from "@hai-effect/core/TrajectoryStatus"
 import type * as Fiber from "effect/Fiber"
 import type * as Scenario from "../../Scenario.js"
 
@@ -21,11 +22,11 @@ export type Status =
   | "interrupted"
 
 /** @internal */
-export const TERMINAL: ReadonlySet<Status> = new Set(["completed", "failed", "timed_out", "interrupted"])
+export const TERMINAL: ReadonlySet<Status> = TrajectoryStatus.terminal
 /** Statuses that hold one of the org's concurrency slots. @internal */
 export const ACTIVE: ReadonlySet<Status> = new Set(["pending", "running", "paused", "awaiting_tool_results"])
 /** @internal */
-export const isSettled = (status: Status) => TERMINAL.has(status) || status === "idle"
+export const isSettled = (status: Status): boolean => TrajectoryStatus.isSettled(status)
 
 /** @internal */
 export interface WireEvent {

@@ -1,0 +1,150 @@
+/**
+ * The watcher of a session: the one fiber per session that steps through its change feed. Each
+ * round it appends the events to the session's log, saves the checkpoint, hands each event to
+ * `onEvent`, publishes the session's snapshot (which resumes the handle's readers) and runs the
+ * tools the agent called.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import type * as ChangeFeed from "../ChangeFeed.js"
+import { HaiAgents } from "../HaiAgents.js"
+import type * as HaiError from "../HaiError.js"
+import * as SessionStore from "../SessionStore.js"
+import * as ToolCall from "../ToolCall.js"
+import type * as Toolkit from "../Toolkit.js"
+import type * as Wire from "../Wire.js"
+import type * as Cell from "./cell.js"
+import * as Feed from "./changeFeed.js"
+
+/** What the handle's readers wait on; published by the watcher once per round. */
+export interface Snapshot {
+  /** The index after the last event seen. */
+  readonly count: number
+  readonly status: Wire.TrajectoryStatus
+  /** Settled and drained. */
+  readonly settled: boolean
+  /** The watcher is still reading the feed. */
+  readonly watching: boolean
+  readonly failure: Option.Option<HaiError.HaiError | HaiError.PersistenceError>
+}
+
+/** What the watcher has received, written by it alone (before it publishes the round). */
+export interface Log {
+  /** The index of the first event in `events`. */
+  readonly base: number
+  readonly events: Array<ChangeFeed.IndexedEvent>
+  lastChanges: Option.Option<Wire.SessionChanges>
+  /** `count` when `lastChanges` arrived, to tell which turn its answer belongs to. */
+  lastChangesAt: number
+  pending: ReadonlyArray<SessionStore.PendingCall>
+}
+
+export type OnEvent = (event: ChangeFeed.IndexedEvent) => Effect.Effect<void>
+
+export interface Options<T extends Toolkit.Any> {
+  readonly sessionId: string
+  readonly fromIndex: number
+  readonly tools: T | undefined
+  readonly toolConcurrency: number
+  readonly watch: Omit<ChangeFeed.Options, "fromIndex" | "until"> | undefined
+  /** `"settled"` for one-shot runs (no long-poll left open after the answer), else `"terminal"`. */
+  readonly until: "settled" | "terminal"
+  /** Called with each event in order, before turn waits see the round. */
+  readonly onEvent: OnEvent | undefined
+  /** The calls pending at the checkpoint this watcher resumes from. */
+  readonly pending: ReadonlyArray<SessionStore.PendingCall>
+  readonly state: Cell.Cell<Snapshot>
+}
+
+export interface Watcher<R> {
+  readonly log: Log
+  /** Runs until the feed ends or fails; the failure is published, not raised. */
+  readonly run: Effect.Effect<void, never, R>
+}
+
+type Failure = HaiError.HaiError | HaiError.PersistenceError
+
+const record = (log: Log, round: ChangeFeed.Round) => {
+  for (const item of round.events) {
+    log.events.push(item)
+    if (item.event.type === "ActiveStateChangeEvent") {
+      const data = (item.event as Wire.ActiveStateChangeEvent).data
+      log.pending = data.state === "awaiting_tool_results" ? data.pending_tool_calls ?? [] : []
+    }
+  }
+  if (Option.isSome(round.changes)) {
+    log.lastChanges = round.changes
+    log.lastChangesAt = round.nextIndex
+  }
+}
+
+// Each event is handed over once the previous one's effect is done, in order.
+const deliver = (onEvent: OnEvent, events: ReadonlyArray<ChangeFeed.IndexedEvent>, i = 0): Effect.Effect<void> =>
+  i >= events.length ? Effect.void : Effect.flatMap(onEvent(events[i]), () => deliver(onEvent, events, i + 1))
+
+export const make = <T extends Toolkit.Any>(
+  options: Options<T>
+): Effect.Effect<Watcher<Toolkit.Requirements<T>>, never, HaiAgents | SessionStore.SessionStore | Scope.Scope> =>
+  Effect.gen(function*() {
+    const hai = yield* HaiAgents
+    const store = yield* SessionStore.SessionStore
+    const id = options.sessionId
+    const { onEvent, state, tools } = options
+    const log: Log = {
+      base: options.fromIndex,
+      events: [],
+      lastChanges: Option.none(),
+      lastChangesAt: -1,
+      pending: options.pending
+    }
+    // The caller's code run by the watcher (`onEvent`, tool handlers) is traced as the caller was.
+    const traced = yield* FiberRef.get(FiberRef.currentTracerEnabled)
+    const asCaller = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      traced ? Effect.withTracerEnabled(effect, true) : effect
+    const runTools = (toolkit: T) =>
+      ToolCall.runPending({ sessionId: id, toolkit, pending: log.pending, concurrency: options.toolConcurrency }).pipe(
+        Effect.provideService(HaiAgents, hai),
+        Effect.provideService(SessionStore.SessionStore, store),
+        Effect.withSpan("Session.runTools", { attributes: { "hai.session_id": id } }),
+        asCaller
+      )
+
+    // Chained by hand rather than a generator: this runs once per round of every watched session.
+    const onRound = (round: ChangeFeed.Round): Effect.Effect<void, Failure, Toolkit.Requirements<T>> => {
+      record(log, round)
+      const settle = state.update((s) => ({
+        ...s,
+        count: round.nextIndex,
+        status: round.status,
+        settled: round.settled
+      }))
+      const delivered = onEvent === undefined
+        ? settle
+        : Effect.zipRight(asCaller(deliver(onEvent, round.events)), settle)
+      const withTools = tools !== undefined && round.status === "awaiting_tool_results" && log.pending.length > 0
+        ? Effect.zipRight(delivered, runTools(tools))
+        : delivered
+      // The checkpoint (with the pending calls) is saved before consumers see the round, so a
+      // restart never delivers an event twice; the calls themselves are guarded by the ledger.
+      return Effect.zipRight(store.saveCheckpoint(id, { cursor: round.nextIndex, pending: log.pending }), withTools)
+    }
+
+    const feed = yield* Feed.stepper(id, { ...options.watch, fromIndex: options.fromIndex, until: options.until })
+    const loop = (at: Feed.State): Effect.Effect<void, Failure, Toolkit.Requirements<T>> =>
+      Effect.flatMap(
+        feed.step(at),
+        ([round, next]) => Effect.zipRight(onRound(round), Option.isSome(next) ? loop(next.value) : Effect.void)
+      )
+    // The watcher's own requests are not traced (a span per poll would be a span per event): it
+    // runs with the tracer off, set once, and the caller's code it runs gets the caller's setting.
+    const run = Effect.withTracerEnabled(loop(feed.initial), false).pipe(
+      Effect.catchAll((failure) => state.update((s) => ({ ...s, failure: Option.some(failure) }))),
+      Effect.ensuring(state.update((s) => ({ ...s, watching: false })))
+    )
+    return { log, run }
+  })
