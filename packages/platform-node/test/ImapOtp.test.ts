@@ -317,7 +317,7 @@ describe("ImapOtp.tool in a session (emulator + Dovecot)", { timeout: 60_000 }, 
       assert.strictEqual(errors.length, 1)
       assert.match(
         errors[0] ?? "",
-        /^OtpTimeout: No one-time code arrived in the mailbox of agent@example\.com \(INBOX\)/
+        /^Tool "request_otp" failed: OtpTimeout: No one-time code arrived in the mailbox of agent@example\.com \(INBOX\)/
       )
     }).pipe(Effect.provide(emulated)))
 })
