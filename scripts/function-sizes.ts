@@ -2,7 +2,7 @@
  * Prints the largest hand-written functions of a package's `src/` by line count, so the "no function
  * over N lines" rule can be checked and its figures reproduced.
  *
- *   pnpm tsx scripts/function-sizes.ts [--top N] [--max N] [dir]
+ *   pnpm function-sizes [--top N] [--max N] [dir]
  *
  * `dir` defaults to `packages/core/src`. Generated modules (`Wire.ts`, `internal/endpoints.ts`) are
  * skipped. A function's size is the span of its lines, from its first token to its closing brace,
