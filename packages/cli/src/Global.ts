@@ -69,7 +69,7 @@ const levelOf: Record<(typeof logLevels)[number], LogLevel.LogLevel> = {
 /**
  * Takes `--log-level LEVEL` (or `--log-level=LEVEL`) out of an argv whose global options were
  * hoisted by {@link hoistGlobals}. @effect/cli's own `--log-level` is only found when no other
- * option precedes it (`hai --json --log-level debug whoami` was an invalid subcommand), so hai
+ * option precedes it (`hai --json --log-level debug whoami` would be an invalid subcommand), so hai
  * reads it itself.
  *
  * @since 0.1.0

@@ -4,8 +4,8 @@
  * `NodeRuntime.runMain` interrupts the program on the first SIGINT and then removes its
  * listener, so the next SIGINT kills the process at once. A terminal's Ctrl-C reaches every
  * process of the foreground group, and the wrappers in front of `hai` (`pnpm`, `tsx`, `npx`)
- * pass it on again: one key press is several signals, and the second one killed `hai` while
- * it was still cancelling the remote session, which then ran on and was billed. Here the
+ * pass it on again: one key press is several signals, and the second one would kill `hai` while
+ * it is still cancelling the remote session, which would then run on and be billed. Here the
  * listeners stay until the process exits: the first signal interrupts the program (its
  * finalizers cancel what it started), later ones are ignored for a grace period, and only a
  * signal after that quits without waiting.

@@ -53,251 +53,288 @@ const indexKeys = (input: object, parameter: AST.Parameter): ReadonlyArray<Prope
   }
 }
 
-/** The compiler of one set of options: its own cache, since the same AST decodes differently. */
-const compiler = (exact: boolean) => {
+/**
+ * One set of options with its own cache, since the same AST decodes differently under each. The
+ * node compilers below take it to reach `compile` for their children.
+ */
+interface Compiler {
+  readonly exact: boolean
+  readonly options: AST.ParseOptions
+  readonly compile: (ast: AST.AST) => Decode
+}
+
+const compiler = (exact: boolean): Compiler => {
   const options: AST.ParseOptions = exact
     ? { ...AST.defaultParseOption, onExcessProperty: "error" }
     : AST.defaultParseOption
   const compiled = new WeakMap<AST.AST, Decode>()
-
-  /** Schema's own parser for a subtree: what cannot be interpreted here is still exact. */
-  const delegate = (ast: AST.AST): Decode => {
-    const parse = ParseResult.decodeUnknownEither(Schema.make(ast), options)
-    return (input) => {
-      const result = parse(input)
-      if (Either.isRight(result)) return result.right
-      return result.left._tag === "Forbidden" ? GiveUp : Fail
-    }
-  }
-
-  const compile = (ast: AST.AST): Decode => {
-    let decode = compiled.get(ast)
-    if (decode === undefined) {
-      const annotated = Option.isSome(AST.getParseOptionsAnnotation(ast))
-        || Option.isSome(AST.getDecodingFallbackAnnotation(ast))
-      decode = annotated ? delegate(ast) : build(ast)
-      compiled.set(ast, decode)
-    }
-    return decode
-  }
-
-  const build = (ast: AST.AST): Decode => {
-    switch (ast._tag) {
-      case "StringKeyword":
-        return (u) => typeof u === "string" ? u : Fail
-      case "NumberKeyword":
-        return (u) => typeof u === "number" ? u : Fail
-      case "BooleanKeyword":
-        return (u) => typeof u === "boolean" ? u : Fail
-      case "UndefinedKeyword":
-        return (u) => u === undefined ? u : Fail
-      case "UnknownKeyword":
-      case "AnyKeyword":
-      case "VoidKeyword":
-        return (u) => u
-      case "Literal": {
-        const literal = ast.literal
-        return (u) => u === literal ? u : Fail
+  const self: Compiler = {
+    exact,
+    options,
+    compile: (ast) => {
+      let decode = compiled.get(ast)
+      if (decode === undefined) {
+        const annotated = Option.isSome(AST.getParseOptionsAnnotation(ast))
+          || Option.isSome(AST.getDecodingFallbackAnnotation(ast))
+        decode = annotated ? delegate(self, ast) : build(self, ast)
+        compiled.set(ast, decode)
       }
-      case "Refinement":
-        return refinement(ast)
-      case "Transformation":
-        return transformation(ast)
-      case "Declaration": {
-        const parse = ast.decodeUnknown(...ast.typeParameters)
-        return (u) => settle(parse(u, options, ast))
-      }
-      case "TypeLiteral":
-        return typeLiteral(ast)
-      case "TupleType":
-        return ast.elements.length === 0 && ast.rest.length === 1 ? array(ast.rest[0].type) : delegate(ast)
-      case "Union":
-        return union(ast)
-      case "Suspend": {
-        // Recursive schemas: the inner decoder exists only once the recursion is entered.
-        let inner: Decode | undefined
-        return (u) => (inner ??= compile(ast.f()))(u)
-      }
-      default:
-        return delegate(ast)
+      return decode
     }
   }
+  return self
+}
 
-  const refinement = (ast: AST.Refinement): Decode => {
-    const from = compile(ast.from)
-    return (u) => {
-      const a = from(u)
-      if (isMiss(a)) return a
-      return Option.isNone(ast.filter(a, options, ast)) ? a : Fail
-    }
+/** Schema's own parser for a subtree: what cannot be interpreted here is still exact. */
+const delegate = (c: Compiler, ast: AST.AST): Decode => {
+  const parse = ParseResult.decodeUnknownEither(Schema.make(ast), c.options)
+  return (input) => {
+    const result = parse(input)
+    if (Either.isRight(result)) return result.right
+    return result.left._tag === "Forbidden" ? GiveUp : Fail
   }
+}
 
-  const transformation = (ast: AST.Transformation): Decode => {
-    const from = compile(ast.from)
-    const to = compile(ast.to)
-    const kind = ast.transformation
-    switch (kind._tag) {
-      case "ComposeTransformation":
-        return (u) => {
-          const a = from(u)
-          return isMiss(a) ? a : to(a)
+const build = (c: Compiler, ast: AST.AST): Decode => {
+  switch (ast._tag) {
+    case "StringKeyword":
+      return (u) => typeof u === "string" ? u : Fail
+    case "NumberKeyword":
+      return (u) => typeof u === "number" ? u : Fail
+    case "BooleanKeyword":
+      return (u) => typeof u === "boolean" ? u : Fail
+    case "UndefinedKeyword":
+      return (u) => u === undefined ? u : Fail
+    case "UnknownKeyword":
+    case "AnyKeyword":
+    case "VoidKeyword":
+      return (u) => u
+    case "Literal": {
+      const literal = ast.literal
+      return (u) => u === literal ? u : Fail
+    }
+    case "Refinement":
+      return refinement(c, ast)
+    case "Transformation":
+      return transformation(c, ast)
+    case "Declaration": {
+      const parse = ast.decodeUnknown(...ast.typeParameters)
+      const options = c.options
+      return (u) => settle(parse(u, options, ast))
+    }
+    case "TypeLiteral":
+      return typeLiteral(c, ast)
+    case "TupleType":
+      return ast.elements.length === 0 && ast.rest.length === 1 ? array(c, ast.rest[0].type) : delegate(c, ast)
+    case "Union":
+      return union(c, ast)
+    case "Suspend": {
+      // Recursive schemas: the inner decoder exists only once the recursion is entered.
+      let inner: Decode | undefined
+      return (u) => (inner ??= c.compile(ast.f()))(u)
+    }
+    default:
+      return delegate(c, ast)
+  }
+}
+
+const refinement = (c: Compiler, ast: AST.Refinement): Decode => {
+  const from = c.compile(ast.from)
+  const options = c.options
+  return (u) => {
+    const a = from(u)
+    if (isMiss(a)) return a
+    return Option.isNone(ast.filter(a, options, ast)) ? a : Fail
+  }
+}
+
+const transformation = (c: Compiler, ast: AST.Transformation): Decode => {
+  const from = c.compile(ast.from)
+  const to = c.compile(ast.to)
+  const options = c.options
+  const kind = ast.transformation
+  switch (kind._tag) {
+    case "ComposeTransformation":
+      return (u) => {
+        const a = from(u)
+        return isMiss(a) ? a : to(a)
+      }
+    case "FinalTransformation":
+      return (u) => {
+        const a = from(u)
+        if (isMiss(a)) return a
+        const b = settle(kind.decode(a, options, ast, u))
+        return isMiss(b) ? b : to(b)
+      }
+    case "TypeLiteralTransformation":
+      return renaming(from, to, kind.propertySignatureTransformations)
+  }
+}
+
+/** A struct whose keys are renamed or defaulted on the way (`Schema.fromKey`, `optionalWith`). */
+const renaming = (
+  from: Decode,
+  to: Decode,
+  steps: ReadonlyArray<AST.PropertySignatureTransformation>
+): Decode =>
+(u) => {
+  const a = from(u)
+  if (isMiss(a)) return a
+  // The struct just decoded is a fresh object: renamed and defaulted keys are set in place,
+  // in the same order (delete, then set) as Schema, so the key order matches too.
+  const out = a as Record<PropertyKey, unknown>
+  for (const step of steps) {
+    const value = step.decode(hasOwn(out, step.from) ? Option.some(out[step.from]) : Option.none())
+    delete out[step.from]
+    if (Option.isSome(value)) out[step.to] = value.value
+  }
+  return to(out)
+}
+
+/**
+ * Exact: a key neither named nor taken by an index signature is an error; any doubt is left to
+ * Schema (symbol keys, or index signatures whose keys this path would have to judge).
+ */
+const excessCheck = (
+  exact: boolean,
+  expected: ReadonlySet<PropertyKey>,
+  indexed: boolean
+): ((input: object) => Miss | undefined) | undefined =>
+  exact
+    ? !indexed
+      ? (input: object) => {
+        for (const key of Reflect.ownKeys(input)) {
+          if (!expected.has(key)) return typeof key === "symbol" ? GiveUp : Fail
         }
-      case "FinalTransformation":
-        return (u) => {
-          const a = from(u)
-          if (isMiss(a)) return a
-          const b = settle(kind.decode(a, options, ast, u))
-          return isMiss(b) ? b : to(b)
-        }
-      case "TypeLiteralTransformation": {
-        const steps = kind.propertySignatureTransformations
-        return (u) => {
-          const a = from(u)
-          if (isMiss(a)) return a
-          // The struct just decoded is a fresh object: renamed and defaulted keys are set in place,
-          // in the same order (delete, then set) as Schema, so the key order matches too.
-          const out = a as Record<PropertyKey, unknown>
-          for (const step of steps) {
-            const value = step.decode(hasOwn(out, step.from) ? Option.some(out[step.from]) : Option.none())
-            delete out[step.from]
-            if (Option.isSome(value)) out[step.to] = value.value
-          }
-          return to(out)
-        }
+        return undefined
+      }
+      : () => GiveUp
+    : undefined
+
+const typeLiteral = (c: Compiler, ast: AST.TypeLiteral): Decode => {
+  if (ast.propertySignatures.length === 0 && ast.indexSignatures.length === 0) {
+    return (u) => u !== null && u !== undefined ? u : Fail
+  }
+  const properties = ast.propertySignatures.map((ps) => ({
+    name: ps.name,
+    optional: ps.isOptional,
+    decode: c.compile(ps.type)
+  }))
+  const expected = new Set<PropertyKey>(ast.propertySignatures.map((ps) => ps.name))
+  const indexes = ast.indexSignatures.map((is) => ({
+    parameter: is.parameter,
+    key: c.compile(is.parameter),
+    decode: c.compile(is.type)
+  }))
+  const excess = excessCheck(c.exact, expected, indexes.length > 0)
+  return (u) => {
+    if (typeof u !== "object" || u === null || Array.isArray(u)) return Fail
+    const input = u as Record<PropertyKey, unknown>
+    if (excess !== undefined) {
+      const miss = excess(input)
+      if (miss !== undefined) return miss
+    }
+    const output: Record<PropertyKey, unknown> = {}
+    for (const property of properties) {
+      // A required key that is absent is still given to its schema (as Schema does), which
+      // accepts it only when `undefined` is a valid value.
+      if (property.optional && !hasOwn(input, property.name)) continue
+      const value = property.decode(input[property.name])
+      if (isMiss(value)) return value
+      output[property.name] = value
+    }
+    for (const index of indexes) {
+      for (const key of indexKeys(input, index.parameter)) {
+        const k = index.key(key)
+        if (k === GiveUp) return GiveUp
+        if (k === Fail) continue
+        const value = index.decode(input[key])
+        if (isMiss(value)) return value
+        if (!expected.has(key)) output[key] = value
       }
     }
+    return output
   }
+}
 
-  const typeLiteral = (ast: AST.TypeLiteral): Decode => {
-    if (ast.propertySignatures.length === 0 && ast.indexSignatures.length === 0) {
-      return (u) => u !== null && u !== undefined ? u : Fail
+const array = (c: Compiler, item: AST.AST): Decode => {
+  const decode = c.compile(item)
+  return (u) => {
+    if (!Array.isArray(u)) return Fail
+    const output = new Array(u.length)
+    for (let i = 0; i < u.length; i++) {
+      const value = decode(u[i])
+      if (isMiss(value)) return value
+      output[i] = value
     }
-    const properties = ast.propertySignatures.map((ps) => ({
-      name: ps.name,
-      optional: ps.isOptional,
-      decode: compile(ps.type)
-    }))
-    const expected = new Set<PropertyKey>(ast.propertySignatures.map((ps) => ps.name))
-    const indexes = ast.indexSignatures.map((is) => ({
-      parameter: is.parameter,
-      key: compile(is.parameter),
-      decode: compile(is.type)
-    }))
-    // Exact: a key neither named nor taken by an index signature is an error; any doubt is left
-    // to Schema (symbol keys, or index signatures whose keys this path would have to judge).
-    const excess = exact
-      ? indexes.length === 0
-        ? (input: object) => {
-          for (const key of Reflect.ownKeys(input)) {
-            if (!expected.has(key)) return typeof key === "symbol" ? GiveUp : Fail
-          }
-          return undefined
-        }
-        : () => GiveUp
-      : undefined
-    return (u) => {
-      if (typeof u !== "object" || u === null || Array.isArray(u)) return Fail
+    return output
+  }
+}
+
+/** A union's members filed by discriminator: key, then the literal's `String`, then the members. */
+type Buckets = Record<PropertyKey, Map<string, Array<Decode>>>
+
+/**
+ * Schema's order of trial: for each discriminating key (in the order first seen), the members
+ * whose literal for it matches the input's value; then every member without literals. A member
+ * is filed under its first literal whose value no earlier member claimed (or its last one).
+ */
+const fileMembers = (c: Compiler, ast: AST.Union): { readonly keys: Buckets; readonly otherwise: Array<Decode> } => {
+  // Filed in a plain object and read back with `Reflect.ownKeys`, so that the keys come in the
+  // order Schema visits them (integer-like keys first).
+  const keys: Buckets = Object.create(null)
+  const otherwise: Array<Decode> = []
+  for (const member of ast.types) {
+    const decode = c.compile(member)
+    const tags = literalsOf(member)
+    if (tags.length === 0) {
+      otherwise.push(decode)
+      continue
+    }
+    for (let j = 0; j < tags.length; j++) {
+      const [key, literal] = tags[j]
+      const hash = String(literal.literal)
+      const buckets = keys[key] ??= new Map()
+      const bucket = buckets.get(hash)
+      if (bucket === undefined) {
+        buckets.set(hash, [decode])
+        break
+      }
+      if (j === tags.length - 1) bucket.push(decode)
+    }
+  }
+  return { keys, otherwise }
+}
+
+const union = (c: Compiler, ast: AST.Union): Decode => {
+  const { keys, otherwise } = fileMembers(c, ast)
+  const keyed = Reflect.ownKeys(keys).map((key) => [key, keys[key]] as const)
+  return (u) => {
+    if (keyed.length > 0 && typeof u === "object" && u !== null) {
       const input = u as Record<PropertyKey, unknown>
-      if (excess !== undefined) {
-        const miss = excess(input)
-        if (miss !== undefined) return miss
-      }
-      const output: Record<PropertyKey, unknown> = {}
-      for (const property of properties) {
-        // A required key that is absent is still given to its schema (as Schema does), which
-        // accepts it only when `undefined` is a valid value.
-        if (property.optional && !hasOwn(input, property.name)) continue
-        const value = property.decode(input[property.name])
-        if (isMiss(value)) return value
-        output[property.name] = value
-      }
-      for (const index of indexes) {
-        for (const key of indexKeys(input, index.parameter)) {
-          const k = index.key(key)
-          if (k === GiveUp) return GiveUp
-          if (k === Fail) continue
-          const value = index.decode(input[key])
-          if (isMiss(value)) return value
-          if (!expected.has(key)) output[key] = value
+      for (const [key, buckets] of keyed) {
+        if (!hasOwn(input, key)) continue
+        // Schema keys buckets by `String(value)`; a value whose String() throws is left to Schema.
+        let hash: string
+        try {
+          hash = String(input[key])
+        } catch {
+          return GiveUp
         }
-      }
-      return output
-    }
-  }
-
-  const array = (item: AST.AST): Decode => {
-    const decode = compile(item)
-    return (u) => {
-      if (!Array.isArray(u)) return Fail
-      const output = new Array(u.length)
-      for (let i = 0; i < u.length; i++) {
-        const value = decode(u[i])
-        if (isMiss(value)) return value
-        output[i] = value
-      }
-      return output
-    }
-  }
-
-  /**
-   * Schema's order of trial: for each discriminating key (in the order first seen), the members
-   * whose literal for it matches the input's value; then every member without literals. A member
-   * is filed under its first literal whose value no earlier member claimed (or its last one).
-   */
-  const union = (ast: AST.Union): Decode => {
-    // Filed in a plain object and read back with `Reflect.ownKeys`, so that the keys come in the
-    // order Schema visits them (integer-like keys first).
-    const keys: Record<PropertyKey, Map<string, Array<Decode>>> = Object.create(null)
-    const otherwise: Array<Decode> = []
-    for (const member of ast.types) {
-      const decode = compile(member)
-      const tags = literalsOf(member)
-      if (tags.length === 0) {
-        otherwise.push(decode)
-        continue
-      }
-      for (let j = 0; j < tags.length; j++) {
-        const [key, literal] = tags[j]
-        const hash = String(literal.literal)
-        const buckets = keys[key] ??= new Map()
         const bucket = buckets.get(hash)
-        if (bucket === undefined) {
-          buckets.set(hash, [decode])
-          break
-        }
-        if (j === tags.length - 1) bucket.push(decode)
-      }
-    }
-    const keyed = Reflect.ownKeys(keys).map((key) => [key, keys[key]] as const)
-    return (u) => {
-      if (keyed.length > 0 && typeof u === "object" && u !== null) {
-        const input = u as Record<PropertyKey, unknown>
-        for (const [key, buckets] of keyed) {
-          if (!hasOwn(input, key)) continue
-          // Schema keys buckets by `String(value)`; a value whose String() throws is left to Schema.
-          let hash: string
-          try {
-            hash = String(input[key])
-          } catch {
-            return GiveUp
-          }
-          const bucket = buckets.get(hash)
-          if (bucket === undefined) continue
-          for (const decode of bucket) {
-            const value = decode(u)
-            if (value !== Fail) return value
-          }
+        if (bucket === undefined) continue
+        for (const decode of bucket) {
+          const value = decode(u)
+          if (value !== Fail) return value
         }
       }
-      for (const decode of otherwise) {
-        const value = decode(u)
-        if (value !== Fail) return value
-      }
-      return Fail
     }
+    for (const decode of otherwise) {
+      const value = decode(u)
+      if (value !== Fail) return value
+    }
+    return Fail
   }
-
-  return compile
 }
 
 const compilers = { loose: compiler(false), exact: compiler(true) }
@@ -370,7 +407,7 @@ export const make = <A, I, R>(
   schema: Schema.Schema<A, I, R>,
   options?: { readonly exact?: boolean | undefined }
 ): (input: unknown) => A | undefined => {
-  const decode = (options?.exact ? compilers.exact : compilers.loose)(schema.ast)
+  const decode = (options?.exact ? compilers.exact : compilers.loose).compile(schema.ast)
   return (input) => {
     const value = decode(input)
     return isMiss(value) ? undefined : value as A

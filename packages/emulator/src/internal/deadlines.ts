@@ -29,10 +29,11 @@ export interface Deadlines {
 /**
  * Timeouts for many waiters (the long-polls) on one timer fiber that sleeps on the Clock until the
  * earliest deadline, so a TestClock still drives them. A timeout per poll (`Effect.timeoutOption`)
- * raced two fibers for each request, which cost more than all the rest of the request.
+ * races two fibers for each request, which costs more than the rest of the request
+ * (`pnpm bench --only emulator-longpoll` measures the emulator's long-polls).
  *
  * One heap and timer per Clock: an emulator shared by tests that each have their own TestClock
- * times each poll out on its own test's clock, as a timeout per poll did.
+ * times each poll out on its own test's clock, as a timeout per poll would.
  *
  * @internal
  */

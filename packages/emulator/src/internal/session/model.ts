@@ -68,7 +68,7 @@ export interface SessionState {
   readonly status: Status
   /**
    * The session's event log. Append-only and shared by every version of the state (copying it on
-   * each append made the garbage grow with the square of a session's length): read it through
+   * each append would make the garbage grow with the square of a session's length): read it through
    * the state you hold only right away, and slice it for anything kept.
    */
   readonly events: ReadonlyArray<WireEvent>
