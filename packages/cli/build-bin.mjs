@@ -29,7 +29,8 @@ const here = Path.dirname(fileURLToPath(import.meta.url))
 
 // Bundled CommonJS dependencies (undici, ws) call require() for Node built-ins; every chunk gets its own.
 const banner = {
-  js: "import { createRequire as __createRequire } from \"node:module\"; const require = __createRequire(import.meta.url);"
+  js:
+    "import { createRequire as __createRequire } from \"node:module\"; const require = __createRequire(import.meta.url);"
 }
 
 /** Writes the bundle; returns the source files it was made from. */

@@ -68,26 +68,33 @@ describe("the recorded help", () => {
   it.effect("covers --help and -h of every command of the tree", () =>
     Effect.gen(function*() {
       const expected = (yield* HelpTable.invocations).map(FastHelp.keyOf)
-      assert.includeMembers(expected, [["--help"], ["sessions", "list", "-h"], ["mcp", "serve", "--help"]].map(FastHelp.keyOf))
+      assert.includeMembers(
+        expected,
+        [["--help"], ["sessions", "list", "-h"], ["mcp", "serve", "--help"]].map(FastHelp.keyOf)
+      )
       assert.sameMembers(Object.keys(table.invocations), expected)
     }))
 
-  it.effect("is what the CLI renders, byte for byte, for every invocation, on a pipe and on a terminal", () =>
-    Effect.gen(function*() {
-      for (const args of recorded()) {
-        const entry = table.invocations[FastHelp.keyOf(args)]!
-        for (const terminal of [false, true]) {
-          const full = yield* HelpTable.render(args, terminal)
-          const what = `hai ${args.join(" ")}${terminal ? " on a terminal" : ""}`
-          assert.deepStrictEqual(
-            { stdout: table.texts[terminal ? entry.ansi : entry.plain], code: entry.code, stderr: "" },
-            full,
-            what
-          )
-          assert.strictEqual(full.stdout.includes("\x1b["), terminal, what)
+  it.effect(
+    "is what the CLI renders, byte for byte, for every invocation, on a pipe and on a terminal",
+    () =>
+      Effect.gen(function*() {
+        for (const args of recorded()) {
+          const entry = table.invocations[FastHelp.keyOf(args)]!
+          for (const terminal of [false, true]) {
+            const full = yield* HelpTable.render(args, terminal)
+            const what = `hai ${args.join(" ")}${terminal ? " on a terminal" : ""}`
+            assert.deepStrictEqual(
+              { stdout: table.texts[terminal ? entry.ansi : entry.plain], code: entry.code, stderr: "" },
+              full,
+              what
+            )
+            assert.strictEqual(full.stdout.includes("\x1b["), terminal, what)
+          }
         }
-      }
-    }), 120_000)
+      }),
+    120_000
+  )
 
   // The in-process rendering above is the executable's, and the executable serves the table.
   it("is what the executable prints with the recorded help turned off", async () => {
