@@ -2,7 +2,10 @@
  * Cold start of the `hai` command, side by side in one run: `hai --help` and the MCP server's
  * start-up (spawn to the answer to `initialize` over stdio), for
  *
- * - `installed`: the CLI tarball installed with `npm install -g` (the bundled executable);
+ * - `installed`: the CLI tarball installed with `npm install -g` (the bundled executable), which
+ *   prints the help recorded at build time without loading the CLI;
+ * - `installed, CLI`: the same with that recorded help turned off (`HAI_NO_FAST_HELP=1`), so the
+ *   help is rendered by effect and @effect/cli;
  * - `pnpm hai`: the workspace's command, which runs the same bundle from the sources;
  * - `tsx`: the sources compiled on the fly by tsx (what `pnpm hai` was before the bundle);
  * - `effect + @effect/cli`: a one-option @effect/cli command printing its help, bundled the same
@@ -66,8 +69,12 @@ esbuild.buildSync({
 })
 
 const tsx = Path.join(root, "node_modules/.bin/tsx")
-const commands: Record<string, { readonly command: string; readonly args: ReadonlyArray<string> }> = {
+const commands: Record<
+  string,
+  { readonly command: string; readonly args: ReadonlyArray<string>; readonly env?: Record<string, string> }
+> = {
   installed: { command: Path.join(work, "global/bin/hai"), args: [] },
+  "installed, CLI": { command: Path.join(work, "global/bin/hai"), args: [], env: { HAI_NO_FAST_HELP: "1" } },
   "pnpm hai": { command: "pnpm", args: ["--silent", "hai"] },
   tsx: { command: tsx, args: [Path.join(root, "packages/cli/src/bin.ts")] },
   "effect + @effect/cli": { command: process.execPath, args: [floor] },
@@ -83,10 +90,11 @@ interface Sample {
 
 const help = (name: string): Sample => {
   const { args, command } = commands[name]
+  const options = { cwd: root, env: { ...env, ...commands[name].env } }
   const started = performance.now()
   const ran = hasTime
-    ? spawnSync("/usr/bin/time", ["-f", "%U %S", command, ...args, "--help"], { cwd: root, env })
-    : spawnSync(command, [...args, "--help"], { cwd: root, env })
+    ? spawnSync("/usr/bin/time", ["-f", "%U %S", command, ...args, "--help"], options)
+    : spawnSync(command, [...args, "--help"], options)
   const wall = (performance.now() - started) / 1000
   if (ran.status !== 0) throw new Error(`${name} --help failed: ${ran.stderr}`)
   const times = hasTime ? ran.stderr.toString().trim().split("\n").pop()!.split(" ").map(Number) : [NaN, NaN]
@@ -113,7 +121,7 @@ const main = async () => {
     for (const name of Object.keys(commands)) {
       if (name === "tsx" && round >= slowRounds) continue
       add(`hai --help: ${name}`, help(name))
-      if (name !== "node -e 0" && name !== "effect + @effect/cli") {
+      if (name !== "node -e 0" && name !== "effect + @effect/cli" && name !== "installed, CLI") {
         add(`mcp serve to initialize: ${name}`, await mcp(name))
       }
     }

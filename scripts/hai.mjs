@@ -1,7 +1,8 @@
 /**
  * `pnpm hai ...`: the CLI from the workspace's sources, run as the same bundle users install
- * (packages/cli/build-bin.mjs: an entry and the chunks it imports), rebuilt into `node_modules/.cache/hai` only when one of its
- * sources or the lockfile is newer than it. Starting the bundle takes a fraction of the time tsx
+ * (packages/cli/build-bin.mjs: an entry, the CLI, the help recorded from it, and their chunks),
+ * rebuilt into `node_modules/.cache/hai` only when one of its sources or the lockfile is newer
+ * than it. Starting the bundle takes a fraction of the time tsx
  * takes to compile the sources on the fly.
  */
 import * as Fs from "node:fs"
@@ -44,7 +45,7 @@ if (stale()) {
     JSON.stringify([...sources, ...new Set(sources.map((f) => Path.dirname(f)))])
   )
   // Chunks are named by their content, so a chunk of the new build never replaces a different
-  // one of the old: they go first, the entry that imports them last.
+  // one of the old: they go first (with `main.js` and `help.json`), the entry that reads them last.
   Fs.mkdirSync(Path.join(out, "bin"), { recursive: true })
   const fresh = Fs.readdirSync(Path.join(aside, "bin"))
   const chunks = fresh.filter((file) => file !== "hai.js").map((file) => `bin/${file}`)

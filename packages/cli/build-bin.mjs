@@ -1,13 +1,17 @@
 /**
- * Bundles the `hai` executable into `<out>/bin/`: the entry `hai.js` and the chunks it imports, ESM
- * with every dependency inlined, so an installed `hai` needs nothing but Node and starts without
- * resolving and reading hundreds of modules. `pnpm build` runs it (this package's `postbuild`)
+ * Bundles the `hai` executable into `<out>/bin/`: the entry `hai.js`, the CLI `main.js` it imports and
+ * their chunks, ESM with every dependency inlined, so an installed `hai` needs nothing but Node and
+ * starts without resolving and reading hundreds of modules. `pnpm build` runs it (this package's `postbuild`)
  * with `<out>` = `dist`; `pnpm hai` runs the same bundle, rebuilt under `node_modules/.cache/hai`
  * when a source changed.
  *
- * Each command's handler is imported when the command runs (see `src/Cli.ts`), and the bundle is
- * split at those imports: `hai --help` reads and compiles the command tree and @effect/cli, not
- * the SDK, undici, the emulator or the MCP server.
+ * `hai.js` (src/internal/launcher.ts) prints the help of `hai [command...] --help` (or `-h`) from
+ * `help.json`, which is recorded here by rendering every such invocation with the CLI itself
+ * (src/internal/helpTable.ts), and otherwise imports `main.js` (src/bin.ts): loading effect and
+ * @effect/cli alone takes longer than `hai --help` may. Each command's handler is imported when
+ * the command runs (see `src/Cli.ts`), and the bundle is split at those imports: a command reads
+ * and compiles the command tree and @effect/cli, not the SDK, undici, the emulator or the MCP
+ * server it does not use.
  *
  * The emulator reads the API contract from `../openapi.json` beside its compiled modules; beside
  * the chunks that is `<out>/openapi.json`, copied here. The licenses of the bundled packages go to
@@ -16,11 +20,18 @@
  *   node build-bin.mjs [out]
  */
 import * as esbuild from "esbuild"
+import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
+
+// Bundled CommonJS dependencies (undici, ws) call require() for Node built-ins; every chunk gets its own.
+const banner = {
+  js:
+    "import { createRequire as __createRequire } from \"node:module\"; const require = __createRequire(import.meta.url);"
+}
 
 /** Writes the bundle; returns the source files it was made from. */
 export const bundle = async (out) => {
@@ -28,7 +39,7 @@ export const bundle = async (out) => {
   // Chunks are named by their content: the ones of an earlier build would ship with this one.
   Fs.rmSync(outdir, { recursive: true, force: true })
   const result = await esbuild.build({
-    entryPoints: { hai: Path.join(here, "src/bin.ts") },
+    entryPoints: { hai: Path.join(here, "src/internal/launcher.ts"), main: Path.join(here, "src/bin.ts") },
     outdir,
     splitting: true,
     // Beside the entry, so that `../openapi.json` is the same file from every chunk.
@@ -43,17 +54,45 @@ export const bundle = async (out) => {
     legalComments: "none",
     metafile: true,
     logLevel: "warning",
-    // Bundled CommonJS dependencies (undici, ws) call require() for Node built-ins; every chunk
-    // gets its own.
-    banner: {
-      js:
-        "import { createRequire as __createRequire } from \"node:module\"; const require = __createRequire(import.meta.url);"
-    }
+    banner
   })
   Fs.chmodSync(Path.join(outdir, "hai.js"), 0o755)
+  const help = await recordHelp(out)
+  Fs.writeFileSync(Path.join(outdir, "help.json"), JSON.stringify(help.table))
   Fs.copyFileSync(Path.join(here, "../../spec/openapi.json"), Path.join(out, "openapi.json"))
   Fs.writeFileSync(Path.join(out, "bin/THIRD-PARTY-LICENSES.txt"), notices(result.metafile))
-  return Object.keys(result.metafile.inputs)
+  return [...new Set([...Object.keys(result.metafile.inputs), ...help.inputs])]
+}
+
+/**
+ * Renders every help invocation with the CLI, in a process of its own (see src/internal/helpTable.ts);
+ * returns the table and the source files it was made from.
+ */
+const recordHelp = async (out) => {
+  const recorder = Path.join(out, "record-help.mjs")
+  const result = await esbuild.build({
+    stdin: {
+      contents: `import * as Effect from "effect/Effect"
+import { record } from "./src/internal/helpTable.ts"
+process.stdout.write(JSON.stringify(await Effect.runPromise(record)))`,
+      resolveDir: here,
+      loader: "ts"
+    },
+    outfile: recorder,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "warning",
+    metafile: true,
+    banner
+  })
+  try {
+    const table = JSON.parse(execFileSync(process.execPath, [recorder], { encoding: "utf8", maxBuffer: 64 * 2 ** 20 }))
+    return { table, inputs: Object.keys(result.metafile.inputs).filter((input) => input !== "<stdin>") }
+  } finally {
+    Fs.rmSync(recorder, { force: true })
+  }
 }
 
 const notices = (metafile) => {
