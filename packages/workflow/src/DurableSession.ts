@@ -357,7 +357,7 @@ export const run: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.Too
   | WorkflowEngine.WorkflowEngine
   | WorkflowEngine.WorkflowInstance
   | Scope.Scope
-  | Toolkit.Requirements<T>
+  | Exclude<Toolkit.Requirements<T>, ToolCall>
 > = Effect.fn("DurableSession.run")(function*(request: Request<any, any, any>) {
   const hai = yield* HaiAgents
   const routes = yield* SessionRoutes
