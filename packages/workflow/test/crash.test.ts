@@ -71,7 +71,9 @@ const campaign = (options: {
       })
       r.secret = hook.secret
     }
-    yield* Effect.forEach(h.runners, h.spawnRunner, { concurrency: "unbounded", discard: true })
+    // The first runner creates the cluster's tables; the others join once they exist.
+    yield* h.spawnRunner(h.runners[0])
+    yield* Effect.forEach(h.runners.slice(1), h.spawnRunner, { concurrency: "unbounded", discard: true })
     const logs = () => h.runners.map((r) => `--- runner ${r.id}\n${r.output.slice(-3000)}`).join("\n")
 
     const rand = Harness.prng(options.seed)
