@@ -45,6 +45,7 @@ import type * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
 import * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
 import type * as ConfigError from "effect/ConfigError"
+import * as Duration from "effect/Duration"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -57,6 +58,18 @@ import * as SessionRoutes from "./SessionRoutes.js"
  * @category Models
  */
 export type Engine = WorkflowEngine.WorkflowEngine | SessionRoutes.SessionRoutes
+
+/**
+ * What these layers change in `@effect/cluster`'s defaults: stored messages are read every second
+ * (not every ten), since a step's fallback status check is a `DurableClock`, delivered by that
+ * read; a check asked for every 30 seconds otherwise fires up to 10 seconds late.
+ *
+ * @since 0.1.0
+ * @category Defaults
+ */
+export const shardingDefaults: Partial<ShardingConfig.ShardingConfig["Type"]> = {
+  entityMessagePollInterval: Duration.seconds(1)
+}
 
 /**
  * The in-memory engine, for tests and demos: `WorkflowEngine.layerMemory` with in-memory routes.
@@ -84,7 +97,10 @@ export const layerSqlite = (options: {
 > =>
   ClusterWorkflowEngine.layer.pipe(
     // One process owns the file, so shard locks need no table: a restart takes every shard at once.
-    Layer.provideMerge(SingleRunner.layer({ runnerStorage: "memory", shardingConfig: options.shardingConfig })),
+    Layer.provideMerge(SingleRunner.layer({
+      runnerStorage: "memory",
+      shardingConfig: { ...shardingDefaults, ...options.shardingConfig }
+    })),
     Layer.provideMerge(SessionRoutes.layerSql()),
     Layer.provideMerge(SqliteClient.layer({ filename: options.filename }))
   )
@@ -134,6 +150,7 @@ export const layerPg = (
     Layer.provideMerge(NodeClusterSocket.layer({
       storage: "sql",
       shardingConfig: {
+        ...shardingDefaults,
         ...options.shardingConfig,
         runnerAddress: Option.some(RunnerAddress.make({ host: options.host, port: options.port })),
         runnerListenAddress: options.listenHost === undefined
@@ -160,7 +177,7 @@ export const layerPgClient = (options: PgOptions): Layer.Layer<
     Layer.provideMerge(NodeClusterSocket.layer({
       storage: "sql",
       clientOnly: true,
-      shardingConfig: { ...options.shardingConfig, runnerAddress: Option.none() }
+      shardingConfig: { ...shardingDefaults, ...options.shardingConfig, runnerAddress: Option.none() }
     })),
     Layer.provideMerge(SessionRoutes.layerSql()),
     Layer.provideMerge(pgClient(options))
