@@ -85,7 +85,7 @@ const campaign = (options: {
     let n = 0
     for (let roundNo = 0; counted < TRIALS; roundNo++) {
       if (roundNo > 40) throw new Error(`${point}: only ${counted} trials killed after 40 rounds`)
-      const size = Math.min(options.runners === 1 ? 4 : 6, options.runners === 1 ? TRIALS - counted : 6)
+      const size = options.runners === 1 ? Math.min(4, TRIALS - counted) : 9
       const ids = Array.from({ length: size }, () => `${point}${options.runners}-${n++}`)
       const steps = new Map(ids.map((id) => [id, rand() < 0.5 ? "enrich" as const : "find" as const]))
       const t0 = Date.now()
