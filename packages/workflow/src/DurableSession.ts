@@ -71,14 +71,17 @@ import * as Session from "@hai-effect/core/Session"
 import * as SessionStore from "@hai-effect/core/SessionStore"
 import type * as Toolkit from "@hai-effect/core/Toolkit"
 import * as Wire from "@hai-effect/core/Wire"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Tools from "./internal/tools.js"
+import { SessionLimit } from "./SessionLimit.js"
 import { SessionRoutes } from "./SessionRoutes.js"
 
 // =============================================================================
@@ -370,13 +373,16 @@ export const run: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.Too
 
   // ---- create, once per step --------------------------------------------------------------
   const idempotencyKey = `hai-wf-${yield* Activity.idempotencyKey(`${prefix}/create`)}`
+  const limit = Option.getOrUndefined(yield* Effect.serviceOption(SessionLimit))
   const created = yield* Workflow.withCompensation(
     Activity.make({
       name: `${prefix}/create`,
       success: Created,
       error: HaiError.HaiError,
       execute: Effect.flatMap(
-        hai.sessions.create(body, { idempotencyKey }),
+        limit === undefined
+          ? hai.sessions.create(body, { idempotencyKey })
+          : Effect.zipRight(limit.acquire(idempotencyKey), hai.sessions.create(body, { idempotencyKey })),
         (session) =>
           Effect.map(Clock.currentTimeMillis, (at) => ({ id: session.id, status: session.status.status, at }))
       )
@@ -425,6 +431,8 @@ export const run: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.Too
         final = observation.final
         return
       }
+      // A session this runner took over counts against its limit until it settles.
+      if (limit !== undefined) yield* limit.adopt(idempotencyKey)
 
       if (status === "awaiting_tool_results") {
         const fresh = pending.filter((call) => !handled.has(SessionStore.callKey(call)))
@@ -563,7 +571,14 @@ export const run: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.Too
   })
 
   // A step that fails before its session settled cancels it, as `Session.run` does.
-  yield* Effect.catchAll(loop, (error) => Effect.zipRight(cancel, Effect.fail(error)))
+  yield* Effect.catchAll(loop, (error) => Effect.zipRight(cancel, Effect.fail(error))).pipe(
+    // Not on interruption: that is how a workflow suspends while its session still runs.
+    Effect.onExit((exit) =>
+      limit === undefined || (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause))
+        ? Effect.void
+        : limit.release(idempotencyKey)
+    )
+  )
 
   // ---- the result, as `Session.run` builds it ----------------------------------------------
   const all = events.map((e) => e.event)

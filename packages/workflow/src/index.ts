@@ -29,3 +29,10 @@ export * as DurableWebhooks from "./DurableWebhooks.js"
  * @since 0.1.0
  */
 export * as SessionRoutes from "./SessionRoutes.js"
+
+/**
+ * At most N remote sessions active per runner.
+ *
+ * @since 0.1.0
+ */
+export * as SessionLimit from "./SessionLimit.js"

@@ -5,7 +5,7 @@ import { HaiAgents, Session, Tool, Toolkit } from "@hai-effect/core"
 import * as Emulator from "@hai-effect/emulator/Emulator"
 import * as Scenario from "@hai-effect/emulator/Scenario"
 import { Cause, Effect, Exit, Fiber, Layer, Option, Redacted, Ref, Schedule, Schema } from "effect"
-import { DurableEngine, DurableSession, DurableWebhooks } from "../src/index.js"
+import { DurableEngine, DurableSession, DurableWebhooks, SessionLimit } from "../src/index.js"
 
 const Jobs = Schema.Struct({ jobs: Schema.Array(Schema.Struct({ title: Schema.String, company: Schema.String })) })
 const Enriched = Schema.Struct({ companies: Schema.Array(Schema.Struct({ name: Schema.String, size: Schema.Number })) })
@@ -109,6 +109,7 @@ const scenarios = Effect.gen(function*() {
   yield* emulator.registerScenario("test/bad-answer", [Scenario.think("tick"), Scenario.answer({ word: "quiet" })])
   yield* emulator.registerScenario("test/fails", [Scenario.think("tick"), Scenario.fail("environment_error", "boom")])
   yield* emulator.registerScenario("test/hangs", [Scenario.think("tick"), Scenario.hang])
+  yield* emulator.registerScenario("test/slow", [Scenario.think("150 millis"), Scenario.answer(jobs)])
 })
 
 /** The in-memory engine, the workflows, and the SDK on an in-process emulator (fast ticks). */
@@ -264,4 +265,30 @@ describe("DurableSession.run (in-memory engine)", () => {
       const after = Option.getOrThrow(yield* emulator.session(sessionId))
       assert.strictEqual(after.status, "interrupted")
     }).pipe(Effect.provide(TestLayer())))
+})
+
+describe("SessionLimit", () => {
+  it.live("a runner keeps at most N sessions active; the other steps wait their turn", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      let most = 0
+      const sampler = yield* Effect.fork(Effect.forever(Effect.zipRight(
+        Effect.map(emulator.sessions, (all) => {
+          const active = all.filter((s) => s.agent === "test/slow" && s.status !== "idle").length
+          most = Math.max(most, active)
+        }),
+        Effect.sleep("5 millis")
+      )))
+      const results = yield* Effect.forEach(
+        [1, 2, 3, 4, 5, 6],
+        (i) => Single.execute({ id: `limited-${i}`, agent: "test/slow", poll: 20 }),
+        { concurrency: "unbounded" }
+      )
+      yield* Fiber.interrupt(sampler)
+      assert.strictEqual(results.length, 6)
+      assert.strictEqual((yield* emulator.sessions).filter((s) => s.agent === "test/slow").length, 6)
+      assert.isAtMost(most, 2)
+      assert.isAtLeast(most, 1)
+      assert.strictEqual(yield* Effect.flatMap(SessionLimit.SessionLimit, (l) => l.active), 0)
+    }).pipe(Effect.provide(TestLayer().pipe(Layer.provideMerge(SessionLimit.layer(2))))))
 })

@@ -68,6 +68,8 @@ export interface Trial {
   readonly id: string
   readonly agent: string
   cancel: boolean
+  /** Only this runner starts it (the others would find it started anyway). */
+  readonly runner?: string | undefined
 }
 
 export interface Effects {
@@ -130,6 +132,8 @@ export interface HarnessOptions {
   readonly pollMs: number
   readonly toolMs: number
   readonly tick?: number | undefined
+  /** Sessions active at once per runner (`SessionLimit`). */
+  readonly limit?: number | undefined
 }
 
 export const make = (options: HarnessOptions & { readonly runnerScript: string }) =>
@@ -144,6 +148,10 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
     const kills: Array<{ readonly point: KillPoint; readonly runner: string; readonly trials: ReadonlyArray<string> }> = []
 
     const runners: Array<RunnerProcess> = []
+    /** When the service told (by webhook) that a session settled, and when a runner read it next. */
+    const settledAt = new Map<string, number>()
+    const resumedAt = new Map<string, number>()
+    const rss = new Map<string, number>()
 
     const findTrial = (sessionId: string) =>
       Effect.gen(function*() {
@@ -195,8 +203,19 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
             if (r !== undefined) yield* Deferred.succeed(r.hello, undefined)
             return json({})
           }
-          case "/harness/trials":
-            return json(trials)
+          case "/harness/trials": {
+            // Only the trials not done yet: a runner polls this list many times a second.
+            const runner = url.searchParams.get("runner")
+            return json(trials.filter((t) => !done.has(t.id) && (t.runner === undefined || t.runner === runner)))
+          }
+          case "/harness/stats":
+            rss.set(body.runner, Math.max(rss.get(body.runner) ?? 0, body.rss))
+            return json({})
+          case "/harness/hook":
+            if (body.data?.status === "idle" && !settledAt.has(body.data.session_id)) {
+              settledAt.set(body.data.session_id, performance.now())
+            }
+            return HttpServerResponse.empty({ status: 204 })
           case "/harness/done":
             if (!done.has(body.id)) done.set(body.id, { ids: body.ids, runner: body.runner })
             return json({})
@@ -243,6 +262,7 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
       }
       const response = yield* emulator.app
       if (session !== null && session[2] !== undefined && request.method === "GET") {
+        if (settledAt.has(session[1]) && !resumedAt.has(session[1])) resumedAt.set(session[1], performance.now())
         const t = yield* findTrial(session[1])
         if (t?.step === "find" && round?.point === "wait") {
           // The step read a running session and parks on its durable wait.
@@ -261,7 +281,7 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
     const url = `http://127.0.0.1:${port}`
     yield* HttpServer.serveEffect(app)
 
-    for (const agent of ["create", "tool", "wait", "between", "cancel", "plain"]) {
+    for (const agent of ["create", "tool", "wait", "between", "cancel", "bench"]) {
       yield* registerAgents(emulator, agent, agent === "wait" ? 900 : 60)
     }
 
@@ -276,6 +296,7 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
           POLL_MS: String(options.pollMs),
           TOOL_MS: String(options.toolMs),
           MESSAGE_POLL_MS: "300",
+          ...(options.limit === undefined ? {} : { LIMIT: String(options.limit) }),
           ...(r.secret === "" ? {} : { WEBHOOK_PORT: String(r.webhookPort), WEBHOOK_SECRET: r.secret })
         }
         if (options.sqliteFile !== undefined) env.SQLITE_FILE = options.sqliteFile
@@ -318,6 +339,9 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
       effects,
       kills,
       interrupted,
+      settledAt,
+      resumedAt,
+      rss,
       runners,
       spawnRunner,
       kill,

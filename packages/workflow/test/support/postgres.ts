@@ -46,9 +46,11 @@ const isRoot = typeof process.getuid === "function" && process.getuid() === 0
 const asPostgres = (command: string, args: ReadonlyArray<string>) =>
   isRoot ? { file: "runuser", args: ["-u", "postgres", "--", command, ...args] } : { file: command, args: [...args] }
 
+/** The `psql` of the installed server. */
+export const psqlPath = (): string => join(binDir(), "psql")
+
 const psql = (url: string, sql: string) => {
-  const dir = binDir()
-  execFileSync(join(dir, "psql"), [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { stdio: "pipe" })
+  execFileSync(psqlPath(), [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { stdio: "pipe" })
 }
 
 export const start = async (): Promise<Postgres> => {
