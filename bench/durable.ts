@@ -61,7 +61,10 @@ const waitUntil = (check: () => boolean, what: string, seconds: number) =>
 
 const main = Effect.gen(function*() {
   const runnerScript = yield* Effect.promise(() => Harness.bundleRunner())
-  const pg = yield* Effect.acquireRelease(Effect.promise(() => Postgres.start()), (pg) => Effect.promise(() => pg.stop()))
+  const pg = yield* Effect.acquireRelease(
+    Effect.promise(() => Postgres.start()),
+    (pg) => Effect.promise(() => pg.stop())
+  )
   const url = yield* Effect.promise(() => pg.database("bench_durable"))
   const h = yield* Harness.make({ runners: 3, pgUrl: url, pollMs: 30_000, toolMs: 0, runnerScript, limit: LIMIT })
   const hai = yield* HaiAgents.HaiAgents

@@ -21,7 +21,8 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { Workflow } from "@effect/workflow"
-import { HaiAgents, Tool, Toolkit } from "@hai-effect/core"
+import type { HaiAgents } from "@hai-effect/core"
+import { Tool, Toolkit } from "@hai-effect/core"
 import * as Scenario from "@hai-effect/emulator/Scenario"
 import { DurableEngine, DurableSession } from "@hai-effect/workflow"
 import { Config, Console, Effect, Layer, Option, Schema } from "effect"

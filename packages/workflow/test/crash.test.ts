@@ -132,7 +132,11 @@ const campaign = (options: {
       const t3 = Date.now()
       if (options.runners > 1) yield* h.spawnRunner(killedRunner)
       if (process.env.HAI_CRASH_DEBUG) {
-        console.info(`round ${roundNo}: held ${t1 - t0} ms, restart ${t2 - t1} ms, done ${t3 - t2} ms, respawn ${Date.now() - t3} ms`)
+        console.info(
+          `round ${roundNo}: held ${t1 - t0} ms, restart ${t2 - t1} ms, done ${t3 - t2} ms, respawn ${
+            Date.now() - t3
+          } ms`
+        )
       }
     }
 
@@ -158,7 +162,9 @@ const campaign = (options: {
     const reruns = [...h.effects.attempts.values()].filter((n) => n > 1).length
     const stats = yield* h.emulator.stats
     console.info(
-      `[crash] ${options.runners === 1 ? "1 runner (SQLite, restarted)" : `${options.runners} runners (PostgreSQL, survivors)`}`
+      `[crash] ${
+        options.runners === 1 ? "1 runner (SQLite, restarted)" : `${options.runners} runners (PostgreSQL, survivors)`
+      }`
         + ` kill point ${point}: ${counted} trials killed there by ${h.kills.length} SIGKILLs`
         + ` (${h.trials.length} workflows in all); every workflow done; `
         + `${stats.sessionsCreated} sessions for ${point === "cancel" ? h.trials.length : h.trials.length * 2} steps; `
@@ -176,10 +182,14 @@ const campaign = (options: {
 
 describe("crash trials: one runner on SQLite, restarted after each SIGKILL", () => {
   POINTS.forEach((point, n) => {
-    it.live(`SIGKILL at ${point}`, () =>
-      Effect.suspend(() =>
-        campaign({ point, runners: 1, seed: 1000 + n, sqliteFile: join(tmp, `single-${point}.db`) })
-      ), 600_000)
+    it.live(
+      `SIGKILL at ${point}`,
+      () =>
+        Effect.suspend(() =>
+          campaign({ point, runners: 1, seed: 1000 + n, sqliteFile: join(tmp, `single-${point}.db`) })
+        ),
+      600_000
+    )
   })
 })
 
@@ -193,4 +203,3 @@ describe("crash trials: three runners on PostgreSQL, the survivors carry on", ()
       }), 900_000)
   })
 })
-

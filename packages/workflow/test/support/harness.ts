@@ -44,7 +44,9 @@ export const bundleRunner = async (): Promise<string> => {
         build.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: betterSqlite, external: true }))
       }
     }],
-    banner: { js: "import { createRequire as __haiRequire } from 'node:module'; const require = __haiRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __haiRequire } from 'node:module'; const require = __haiRequire(import.meta.url);"
+    },
     logLevel: "error"
   })
   return outfile
@@ -106,14 +108,19 @@ interface Round {
   readonly released: Deferred.Deferred<void>
 }
 
-export const jobs = { jobs: [{ title: "ML engineer", company: "Acme" }, { title: "Data scientist", company: "Globex" }] }
+export const jobs = {
+  jobs: [{ title: "ML engineer", company: "Acme" }, { title: "Data scientist", company: "Globex" }]
+}
 
 /** Registers the scenarios of an agent family (`<agent>/finder`, `<agent>/enricher`). */
 const registerAgents = (emulator: Emulator.Service, agent: string, finderMs: number) =>
   Effect.all([
-    emulator.registerScenario(`${agent}/finder`, agent === "cancel"
-      ? [Scenario.think("tick"), Scenario.hang]
-      : [Scenario.think(`${finderMs} millis`), Scenario.answer(jobs)]),
+    emulator.registerScenario(
+      `${agent}/finder`,
+      agent === "cancel"
+        ? [Scenario.think("tick"), Scenario.hang]
+        : [Scenario.think(`${finderMs} millis`), Scenario.answer(jobs)]
+    ),
     emulator.registerScenario(`${agent}/enricher`, [
       Scenario.think("tick"),
       Scenario.callTools([{ name: "lookup_company", args: { name: "Acme" } }, {
@@ -145,7 +152,8 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
     const sessionTrial = new Map<string, { readonly trial: string; readonly step: string }>()
     const interrupted = new Map<string, string>()
     let round: Round | undefined
-    const kills: Array<{ readonly point: KillPoint; readonly runner: string; readonly trials: ReadonlyArray<string> }> = []
+    const kills: Array<{ readonly point: KillPoint; readonly runner: string; readonly trials: ReadonlyArray<string> }> =
+      []
 
     const runners: Array<RunnerProcess> = []
     /** When the service told (by webhook) that a session settled, and when a runner read it next. */
@@ -225,7 +233,9 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
           case "/harness/effect": {
             const key: string = body.key
             effects.attempts.set(key, (effects.attempts.get(key) ?? 0) + 1)
-            if (!effects.applied.has(key)) effects.applied.set(key, { company: body.company, sessionId: body.sessionId })
+            if (!effects.applied.has(key)) {
+              effects.applied.set(key, { company: body.company, sessionId: body.sessionId })
+            }
             // The call is running (its effect is applied): hold it there until the kill.
             const t = yield* findTrial(body.sessionId)
             yield* hold("tool", t?.trial, body.runner, true)
@@ -373,7 +383,10 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
           return { victim, trials }
         }),
       sessionsOf: (trial: string) =>
-        Effect.map(emulator.sessions, (all) => all.filter((s) => String(s.request.messages ?? "").startsWith(`${trial} `)))
+        Effect.map(
+          emulator.sessions,
+          (all) => all.filter((s) => String(s.request.messages ?? "").startsWith(`${trial} `))
+        )
     }
   })
 
