@@ -22,6 +22,7 @@ const benchmarks: ReadonlyArray<
   { name: "get-vs-fetch", args: quick ? ["500", "3", "100"] : ["2000", "5", "200"] },
   { name: "requests-per-session", args: quick ? ["20"] : ["40"] },
   { name: "webhook-savings", args: quick ? ["10", "20", "5"] : ["20", "30", "5"] },
+  { name: "webhook-verify", args: quick ? ["7"] : ["21"] },
   {
     name: "emulator-longpoll",
     args: quick

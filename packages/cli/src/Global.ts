@@ -6,10 +6,12 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as UrlParams from "@effect/platform/UrlParams"
 import * as HaiAgents from "@hai-effect/core/HaiAgents"
 import * as Credentials from "@hai-effect/platform-node/Credentials"
 import * as Effect from "effect/Effect"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 
@@ -53,7 +55,61 @@ export const options = {
  * @since 0.1.0
  * @category Options
  */
-export const globalFlags = { withValue: ["--api-key", "--base-url"], boolean: ["--json"] } as const
+export const globalFlags = { withValue: ["--api-key", "--base-url", "--log-level"], boolean: ["--json"] } as const
+
+/**
+ * The values `--log-level` takes.
+ *
+ * @since 0.1.0
+ * @category Options
+ */
+export const logLevels = ["all", "trace", "debug", "info", "warning", "error", "fatal", "none"] as const
+
+const levelOf: Record<(typeof logLevels)[number], LogLevel.LogLevel> = {
+  all: LogLevel.All,
+  trace: LogLevel.Trace,
+  debug: LogLevel.Debug,
+  info: LogLevel.Info,
+  warning: LogLevel.Warning,
+  error: LogLevel.Error,
+  fatal: LogLevel.Fatal,
+  none: LogLevel.None
+}
+
+/**
+ * Takes `--log-level LEVEL` (or `--log-level=LEVEL`) out of an argv whose global options were
+ * hoisted by {@link hoistGlobals}. @effect/cli's own `--log-level` is only found when no other
+ * option precedes it (`hai --json --log-level debug whoami` was an invalid subcommand), so hai
+ * reads it itself.
+ *
+ * @since 0.1.0
+ * @category Parsing
+ */
+export const takeLogLevel = (
+  argv: ReadonlyArray<string>
+):
+  | { readonly _tag: "Parsed"; readonly argv: Array<string>; readonly logLevel: LogLevel.LogLevel | undefined }
+  | { readonly _tag: "Invalid"; readonly value: string } =>
+{
+  const rest: Array<string> = []
+  let logLevel: LogLevel.LogLevel | undefined
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === "--") {
+      rest.push(...argv.slice(i))
+      break
+    }
+    if (arg !== "--log-level" && !arg.startsWith("--log-level=")) {
+      rest.push(arg)
+      continue
+    }
+    const value = arg === "--log-level" ? argv[++i] ?? "" : arg.slice("--log-level=".length)
+    const level = (levelOf as Record<string, LogLevel.LogLevel | undefined>)[value.toLowerCase()]
+    if (level === undefined) return { _tag: "Invalid", value }
+    logLevel = level
+  }
+  return { _tag: "Parsed", argv: rest, logLevel }
+}
 
 /**
  * The root command, without its subcommands (see `Cli.command`).
@@ -99,6 +155,38 @@ export const credentials: Effect.Effect<
     baseUrl: Option.getOrUndefined(g.baseUrl)
   }))
 
+const target = (
+  request: { readonly method: string; readonly url: string; readonly urlParams: UrlParams.UrlParams }
+) => {
+  const query = UrlParams.toString(request.urlParams)
+  return `${request.method} ${request.url}${query.length > 0 ? `?${query}` : ""}`
+}
+
+/**
+ * Logs every request and its status at debug level (`hai --log-level debug ...`). Headers,
+ * and with them the key, are never logged.
+ *
+ * @since 0.1.0
+ * @category Combinators
+ */
+export const logRequests = (client: HttpClient.HttpClient): HttpClient.HttpClient =>
+  client.pipe(
+    HttpClient.tapRequest((request) => Effect.logDebug(`→ ${target(request)}`)),
+    HttpClient.tap((response) => Effect.logDebug(`← ${response.status} ${target(response.request)}`))
+  )
+
+/**
+ * A `HaiAgents` client for found credentials, named as the CLI, its requests logged at debug
+ * level.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const makeClient = (
+  found: { readonly apiKey: Redacted.Redacted<string>; readonly baseUrl?: string | undefined }
+): Effect.Effect<HaiAgents.Service, never, HttpClient.HttpClient> =>
+  HaiAgents.make({ apiKey: found.apiKey, baseUrl: found.baseUrl, clientName, transformClient: logRequests })
+
 /**
  * Runs an effect with a `HaiAgents` client built from the resolved credentials over the
  * `HttpClient` in context.
@@ -114,8 +202,7 @@ export const withClient = <A, E, R>(
   Exclude<R, HaiAgents.HaiAgents> | HttpClient.HttpClient | Command.Command.Context<"hai">
 > =>
   Effect.gen(function*() {
-    const found = yield* credentials
-    const client = yield* HaiAgents.make({ apiKey: found.apiKey, baseUrl: found.baseUrl, clientName })
+    const client = yield* makeClient(yield* credentials)
     return yield* Effect.provideService(effect, HaiAgents.HaiAgents, client)
   })
 

@@ -4,9 +4,17 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
+import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
+import * as HashMap from "effect/HashMap"
+import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Util from "node:util"
 
 // =============================================================================
 // Output
@@ -78,6 +86,104 @@ export const capture = (options?: { readonly stdoutTTY?: boolean; readonly stder
     stderr: () => err.join("")
   }
 }
+
+// =============================================================================
+// Style
+// =============================================================================
+
+/**
+ * Whether each stream gets ANSI escapes (colours, and the spinner's line rewriting).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface StyleService {
+  readonly stdout: boolean
+  readonly stderr: boolean
+}
+
+/**
+ * The {@link StyleService} of the current run; plain text unless {@link detectStyle} said
+ * otherwise.
+ *
+ * @since 0.1.0
+ * @category Context
+ */
+export class Style extends Context.Reference<Style>()("@hai-effect/cli/Render/Style", {
+  defaultValue: (): StyleService => ({ stdout: false, stderr: false })
+}) {}
+
+const nonEmptyVariable = (name: string) =>
+  Config.string(name).pipe(
+    Config.option,
+    Config.map(Option.filter((value) => value.length > 0)),
+    Effect.orElseSucceed(() => Option.none<string>())
+  )
+
+/**
+ * Escapes go to a stream only when it is a terminal, `NO_COLOR` is unset or empty
+ * (https://no-color.org) and `TERM` is not `dumb`.
+ *
+ * @since 0.1.0
+ * @category Style
+ */
+export const detectStyle: Effect.Effect<StyleService> = Effect.gen(function*() {
+  const output = yield* Output
+  const noColor = yield* nonEmptyVariable("NO_COLOR")
+  const term = yield* nonEmptyVariable("TERM")
+  const allowed = Option.isNone(noColor) && Option.getOrUndefined(term) !== "dumb"
+  return { stdout: allowed && output.stdout.isTTY, stderr: allowed && output.stderr.isTTY }
+})
+
+// =============================================================================
+// Logging
+// =============================================================================
+
+const labels: Record<string, readonly [label: string, colour: string]> = {
+  Fatal: ["Error", "31"],
+  Error: ["Error", "31"],
+  Warning: ["Warning", "33"],
+  Info: ["Info", "36"],
+  Debug: ["debug", "2"],
+  Trace: ["trace", "2"]
+}
+
+const format = (args: ReadonlyArray<unknown>): string =>
+  args.map((arg) => typeof arg === "string" ? arg : Util.inspect(arg)).join(" ")
+
+const messageText = (message: unknown): string => Array.isArray(message) ? format(message) : format([message])
+
+/**
+ * The CLI's logger: one `Warning: ...` line per message on stderr, coloured on a terminal;
+ * debug and trace lines also show their annotations and the full cause. Writes to the
+ * {@link Output} of the fiber that logs, so tests capture it.
+ *
+ * @since 0.1.0
+ * @category Logging
+ */
+export const logger: Logger.Logger<unknown, void> = Logger.make(
+  ({ annotations, cause, context, logLevel, message }) => {
+    const services = FiberRefs.getOrDefault(context, FiberRef.currentContext)
+    const output = Context.get(services, Output)
+    const style = Context.get(services, Style)
+    const [label, colour] = labels[logLevel._tag] ?? [logLevel.label, "0"]
+    const verbose = logLevel._tag === "Debug" || logLevel._tag === "Trace"
+    let text = messageText(message)
+    if (verbose) {
+      for (const [key, value] of HashMap.toEntries(annotations)) text += ` ${key}=${format([value])}`
+    }
+    if (!Cause.isEmpty(cause)) {
+      const detail = verbose ? Cause.pretty(cause) : Cause.pretty(cause).split("\n")[0]!
+      text += `\n  ${detail.split("\n").join("\n  ")}`
+    }
+    const head = style.stderr ? `\x1b[${colour}m${label}:\x1b[0m` : `${label}:`
+    output.stderr.write(`${head} ${text}\n`)
+  }
+)
+
+// =============================================================================
+// Printing
+// =============================================================================
 
 /**
  * Writes a line to stdout.
@@ -226,9 +332,23 @@ const hints: Record<string, string> = {
   MissingApiKey: "Run `hai login`, or pass --api-key, or set HAI_API_KEY.",
   Unauthorized: "Check the key with `hai whoami`; `hai login` mints a new one.",
   TransportError: "Check the network and --base-url; `hai doctor` tests the connection.",
-  NotFound: "Check the id; `hai sessions list` shows recent sessions.",
   RateLimited: "Wait a little, or check the quota with `hai whoami`.",
+  Conflict: "The session is not in a state that allows this; `hai sessions status ID` shows its status.",
   InvalidBaseUrl: "Pass a full URL, e.g. --base-url https://agp.eu.hcompany.ai"
+}
+
+// The list command that shows the ids a 404 was about: the path says which resource, and on a
+// create (no id in the path) the server's detail names what it could not find (the agent, a skill).
+const notFoundHint = (url: unknown, detail: unknown): string => {
+  const path = typeof url === "string" && URL.canParse(url) ? new URL(url).pathname : ""
+  const text = typeof detail === "string" ? detail : JSON.stringify(detail ?? "")
+  const lists: ReadonlyArray<readonly [RegExp, RegExp, string]> = [
+    [/\/agents(\/|$)/, /\bagent\b/i, "Check the name; `hai agents list` shows the agents you can use."],
+    [/\/skills(\/|$)/, /\bskill\b/i, "Check the name; `hai skills list` shows the skills you can use."],
+    [/\/sessions\/[^/]+/, /\bsession\b/i, "Check the id; `hai sessions list` shows recent sessions."]
+  ]
+  const found = lists.find(([inPath]) => inPath.test(path)) ?? lists.find(([, inDetail]) => inDetail.test(text))
+  return found !== undefined ? found[2] : "Check the id, and that the key's organisation and region own it."
 }
 
 /**
@@ -255,7 +375,13 @@ export const errorReport = (error: unknown): ErrorReport => {
     : typeof error === "string"
     ? error
     : JSON.stringify(error)
-  const hint = typeof e.hint === "string" ? e.hint : tag ? hints[tag] : undefined
+  const hint = typeof e.hint === "string"
+    ? e.hint
+    : tag === "NotFound"
+    ? notFoundHint(e.url, e.detail)
+    : tag
+    ? hints[tag]
+    : undefined
   return { message: message.length > 0 ? message : String(tag ?? "unknown error"), details: [], hint }
 }
 

@@ -109,6 +109,46 @@ describe("hai run", () => {
         assert.include(r.stderr, "\n  body.max_steps: Input should be greater than 0\n  body.agent: Field required\n")
       }))
 
+    it.effect("an unknown agent's hint names `hai agents list`", () =>
+      Effect.gen(function*() {
+        const r = yield* hai(["run", "x", "--agent", "h/no-such-agent"])
+        assert.strictEqual(r.code, 1)
+        assert.match(r.stderr, /^Error: POST \S+\/api\/v2\/sessions found nothing \(404\)/)
+        assert.match(r.stderr, /\nHint: .*`hai agents list`/)
+        assert.notInclude(r.stderr, "hai sessions list")
+        const get = yield* hai(["agents", "get", "h/no-such-agent"])
+        assert.match(get.stderr, /\nHint: .*`hai agents list`/)
+      }))
+
+    it.effect("--help shows the agent used when --agent is not given", () =>
+      Effect.gen(function*() {
+        const r = yield* hai(["run", "--help"])
+        assert.strictEqual(r.code, 0, r.stderr)
+        assert.match(r.stdout, /--agent text\n\n {2}Agent name \(default: h\/web-surfer-holo3-1-35b;/)
+      }))
+
+    it.effect("each event is printed by the session's watcher before it asks for the next ones", () =>
+      Effect.gen(function*() {
+        // A reader of its own would print behind the watcher: an event could still be unprinted
+        // when the next round is requested, or when the session settles.
+        const capture = Render.capture()
+        const emulator = yield* HttpClient.HttpClient
+        const printedAtRequest: Array<{ readonly from: number; readonly printed: number }> = []
+        const watched = HttpClient.make((request, url) => {
+          if (url.pathname.endsWith("/changes")) {
+            const printed = capture.stderr().split("\n").filter((l) => /^\s+\d+ /.test(l)).length
+            printedAtRequest.push({ from: Number(url.searchParams.get("from_index")), printed })
+          }
+          return emulator.execute(request)
+        })
+        const r = yield* hai(["run", "Read the front page"], { capture, httpClient: watched })
+        assert.strictEqual(r.code, 0, r.stderr)
+        assert.isAbove(printedAtRequest.length, 2)
+        for (const { from, printed } of printedAtRequest) {
+          assert.strictEqual(printed, from, JSON.stringify(printedAtRequest))
+        }
+      }))
+
     it.effect("a value the client refuses is reported before sending", () =>
       Effect.gen(function*() {
         const r = yield* hai(["run", "x", "--max-steps", "-3"])

@@ -3,6 +3,7 @@ import * as HaiAgents from "@hai-effect/core/HaiAgents"
 import * as Emulator from "@hai-effect/emulator/Emulator"
 import * as Scenario from "@hai-effect/emulator/Scenario"
 import { Effect } from "effect"
+import * as FakeApi from "./support/FakeApi.js"
 import { EmulatorLive, hai } from "./support/Harness.js"
 
 const client = HaiAgents.make({ apiKey: "hk-emulator", baseUrl: "http://emulator.local" })
@@ -95,6 +96,32 @@ describe("hai sessions", () => {
         const stats = yield* emulator.stats
         assert.strictEqual(stats.requestsByRoute["DELETE /api/v2/sessions/{id}"], 1)
         assert.strictEqual(stats.requestsByRoute["POST /api/v2/sessions/{id}/messages"], 1)
+      }))
+
+    it.effect("share prints an absolute URL when the API answers with a path", () =>
+      Effect.gen(function*() {
+        const id = "0b9e3b2a-3c1e-4a55-9d7e-6f2b0c1d2e3f"
+        const api = FakeApi.make(() => ({ status: 200, body: { share_url: `/share/${id}` } }))
+        const env = { HAI_API_KEY: "hk-emulator", HAI_API_BASE_URL: "https://agp.hcompany.ai/api-proxy/" }
+        const text = yield* hai(["sessions", "share", id], { env, httpClient: api.client })
+        assert.strictEqual(text.code, 0, text.stderr)
+        assert.strictEqual(text.stdout, `https://agp.hcompany.ai/share/${id}\n`)
+        const json = yield* hai(["sessions", "share", id, "--json"], { env, httpClient: api.client })
+        assert.deepStrictEqual(json.json(), [{ id, share_url: `https://agp.hcompany.ai/share/${id}` }])
+        assert.deepStrictEqual(api.calls, [
+          `POST /api-proxy/api/v2/sessions/${id}/share`,
+          `POST /api-proxy/api/v2/sessions/${id}/share`
+        ])
+      }))
+
+    it.effect("a message to a finished session is an error whose hint names `hai sessions status`", () =>
+      Effect.gen(function*() {
+        const run = yield* hai(["run", "Find the weather in Paris", "--json"])
+        const id = run.json()[0].id as string
+        const r = yield* hai(["sessions", "send", id, "And in Lyon?"])
+        assert.strictEqual(r.code, 1)
+        assert.match(r.stderr, /\(409\)/)
+        assert.include(r.stderr, "Hint: The session is not in a state that allows this; `hai sessions status ID`")
       }))
 
     it.effect("an unknown session is an error with a hint", () =>

@@ -34,16 +34,18 @@ import * as Toolkit from "@hai-effect/core/Toolkit"
 import type * as Wire from "@hai-effect/core/Wire"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as ConfigError from "effect/ConfigError"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import { ConfigurationError, UnexpectedError } from "./ClientError.js"
 
 // =============================================================================
 // Options
@@ -158,15 +160,72 @@ export type SessionResult<A> = Session.Result<A>
 // =============================================================================
 
 /**
- * The error a failed call rejects with: the tagged error itself (`Cause.squash`), or the
- * signal's reason when the call was aborted.
+ * The error a failed call rejects with: an `Error` with a `_tag` (the SDK's tagged error itself, a
+ * `ConfigurationError`, or an `UnexpectedError` around anything else), or the signal's reason when
+ * the call was aborted.
  */
 const abortReason = (signal: AbortSignal): unknown =>
   signal.reason ?? new DOMException("The operation was aborted.", "AbortError")
 
+const describe = (value: unknown): string => {
+  const text = value instanceof Error ? `${value.name}: ${value.message}` : typeof value === "string" ? value : (() => {
+    try {
+      return JSON.stringify(value) ?? String(value)
+    } catch {
+      return String(value)
+    }
+  })()
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text
+}
+
+const unexpected = (value: unknown): UnexpectedError =>
+  new UnexpectedError({
+    message: `Unexpected error: ${
+      describe(value)
+    }. Either a callback you passed (such as onEvent) threw, or this is a bug in @hai-effect/client: please report it. \`cause\` holds what was thrown.`,
+    cause: value
+  })
+
+// Paths of the variables a ConfigError is about (MissingData, InvalidData, ... leaves).
+const configPaths = (error: ConfigError.ConfigError): ReadonlyArray<string> => {
+  switch (error._op) {
+    case "And":
+    case "Or":
+      return [...configPaths(error.left), ...configPaths(error.right)]
+    default:
+      return [error.path.join(".")]
+  }
+}
+
+const fromConfigError = (error: ConfigError.ConfigError): ConfigurationError => {
+  const variables = [...new Set(configPaths(error))].filter((path) => path.length > 0)
+  return new ConfigurationError({
+    option: "?",
+    variables,
+    message: `The client's configuration could not be read (${
+      variables.join(", ") || "the ConfigProvider"
+    }). Pass the matching option to new HaiClient(...) or fix the variable.`
+  })
+}
+
+const isTaggedError = (value: unknown): value is Error & { readonly _tag: string } =>
+  value instanceof Error && typeof (value as { readonly _tag?: unknown })._tag === "string"
+
+const asTaggedError = (value: unknown): Error =>
+  isTaggedError(value)
+    ? value
+    : ConfigError.isConfigError(value)
+    ? fromConfigError(value)
+    : unexpected(value)
+
 const toError = (cause: Cause.Cause<unknown>, signal?: AbortSignal): unknown => {
   if (Cause.isInterruptedOnly(cause) && signal?.aborted) return abortReason(signal)
-  return Cause.squash(cause)
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure)) return asTaggedError(failure.value)
+  const defect = Cause.dieOption(cause)
+  if (Option.isSome(defect)) return unexpected(defect.value)
+  // interrupted without a signal of ours: Effect's InterruptedException, itself a tagged Error
+  return asTaggedError(Cause.squash(cause))
 }
 
 const toToolkit = (tools: SessionRequest["tools"]): Toolkit.Toolkit<Tool.Any> | undefined => {
@@ -233,7 +292,7 @@ const makeRunner = (runtime: Runtime): Runner => {
           const failure = Cause.failureOption(exit.cause as Cause.Cause<unknown>)
           if (Option.isSome(failure)) {
             const error = failure.value
-            if (!Option.isOption(error)) throw error // the runtime's layer failed (missing key, ...)
+            if (!Option.isOption(error)) throw asTaggedError(error) // the runtime's layer failed
             if (Option.isNone(error)) return // the stream ended
             throw error.value
           }
@@ -268,26 +327,74 @@ export type Promisified<T> = {
 type Resources = Omit<HaiAgents.Service, "options">
 type GroupName = keyof Resources
 
-const makeGroup = <G extends GroupName>(runner: Runner, group: G): Promisified<Resources[G]> =>
-  new Proxy({} as Promisified<Resources[G]>, {
-    get: (_, method) => {
-      if (typeof method !== "string") return undefined
-      const call = (hai: HaiAgents.Service, args: ReadonlyArray<unknown>) => {
-        const fn = (hai[group] as unknown as Record<string, (...args: ReadonlyArray<unknown>) => unknown>)[method]
-        if (typeof fn !== "function") throw new TypeError(`client.${group}.${method} is not a function`)
-        return fn(...args)
-      }
-      return method.endsWith("All")
-        ? (...args: ReadonlyArray<unknown>) =>
-          runner.iterate(
-            Stream.unwrap(
-              Effect.map(HaiAgents.HaiAgents, (hai) => call(hai, args) as Stream.Stream<unknown, unknown>)
-            )
-          )
-        : (...args: ReadonlyArray<unknown>) =>
-          runner.run(Effect.flatMap(HaiAgents.HaiAgents, (hai) => call(hai, args) as Effect.Effect<unknown, unknown>))
-    }
-  })
+// Every method of every group, so that a group is a plain object of exactly these (a Proxy that
+// answered any name made `await client.sessions` wait on a `then` that never settled). Methods
+// ending in `All` return Streams. The check below fails to compile when core gains a method that
+// is not listed here.
+const groupMethods = {
+  sessions: [
+    "create",
+    "list",
+    "listAll",
+    "quota",
+    "get",
+    "cancel",
+    "status",
+    "sendMessages",
+    "sendToolResults",
+    "pause",
+    "resume",
+    "forceAnswer",
+    "changes",
+    "events",
+    "eventsAll",
+    "feedback",
+    "eventFeedback",
+    "share",
+    "unshare",
+    "resource"
+  ],
+  skills: ["create", "list", "listAll", "get", "update", "patch", "delete"],
+  environments: ["create", "list", "listAll", "get", "update", "patch", "delete"],
+  agents: ["create", "list", "listAll", "get", "update", "patch", "delete"],
+  webhooks: ["create", "list", "listAll", "eventTypes", "get", "update", "delete", "rotateSecret", "ping"],
+  schedules: ["create", "list", "listAll", "get", "update", "delete", "pause", "resume", "trigger", "runs", "runsAll"],
+  browserProfiles: [
+    "list",
+    "listAll",
+    "initiateUpload",
+    "completeUpload",
+    "getDefault",
+    "setDefault",
+    "unsetDefault",
+    "get",
+    "delete"
+  ],
+  vaults: ["create", "list", "listAll", "get", "update", "delete", "rotateToken", "health"],
+  files: ["list", "read", "write"],
+  quota: ["tokens"]
+} as const satisfies { readonly [G in GroupName]: ReadonlyArray<keyof Resources[G]> }
+
+type Unlisted = { [G in GroupName]: Exclude<keyof Resources[G], (typeof groupMethods)[G][number]> }[GroupName]
+// A compile error here names the core methods missing from `groupMethods`.
+const everyMethodListed: [Unlisted] extends [never] ? true : Unlisted = true
+void everyMethodListed
+
+const makeGroup = <G extends GroupName>(runner: Runner, group: G): Promisified<Resources[G]> => {
+  const methods: Record<string, (...args: ReadonlyArray<unknown>) => unknown> = {}
+  for (const method of groupMethods[group] as ReadonlyArray<string>) {
+    const call = (hai: HaiAgents.Service, args: ReadonlyArray<unknown>) =>
+      (hai[group] as unknown as Record<string, (...args: ReadonlyArray<unknown>) => unknown>)[method](...args)
+    methods[method] = method.endsWith("All")
+      ? (...args) =>
+        runner.iterate(
+          Stream.unwrap(Effect.map(HaiAgents.HaiAgents, (hai) => call(hai, args) as Stream.Stream<unknown, unknown>))
+        )
+      : (...args) =>
+        runner.run(Effect.flatMap(HaiAgents.HaiAgents, (hai) => call(hai, args) as Effect.Effect<unknown, unknown>))
+  }
+  return Object.freeze(methods) as unknown as Promisified<Resources[G]>
+}
 
 // =============================================================================
 // The session handle
@@ -417,7 +524,56 @@ export class SessionHandle<A = unknown> {
 // The client
 // =============================================================================
 
-const makeLayer = (options: ClientOptions): Layer.Layer<HaiAgents.HaiAgents, unknown> => {
+const keyVariables = ["HAI_API_KEY", "H_API_KEY"]
+
+const isHttpUrl = (value: string): boolean => {
+  try {
+    const url = new URL(value)
+    return url.protocol === "http:" || url.protocol === "https:"
+  } catch {
+    return false
+  }
+}
+
+// Reads what the options leave out from the environment (through the ConfigProvider), and checks
+// it, so that a client that cannot work says why in a ConfigurationError rather than a raw
+// ConfigError or a defect.
+const resolveConnection = (options: ClientOptions) =>
+  Effect.gen(function*() {
+    const given = options.apiKey === undefined
+      ? undefined
+      : Redacted.isRedacted(options.apiKey)
+      ? options.apiKey
+      : Redacted.make(options.apiKey)
+    const apiKey = given !== undefined && Redacted.value(given).trim().length > 0
+      ? given
+      : Option.getOrUndefined(yield* Effect.option(HaiAgents.config.apiKey))
+    if (apiKey === undefined) {
+      return yield* new ConfigurationError({
+        option: "apiKey",
+        variables: keyVariables,
+        message: given !== undefined
+          ? "The apiKey given to new HaiClient() is empty. Pass the key (\"hk-...\"), or leave it out to read HAI_API_KEY."
+          : "No API key: pass { apiKey: \"hk-...\" } to new HaiClient(), or set HAI_API_KEY (or H_API_KEY) in the environment."
+      })
+    }
+    const fromOption = options.baseUrl !== undefined && String(options.baseUrl).trim().length > 0
+    const baseUrl = fromOption
+      ? String(options.baseUrl)
+      : Option.getOrUndefined(yield* Effect.mapError(HaiAgents.config.baseUrl, fromConfigError))
+    if (baseUrl !== undefined && !isHttpUrl(baseUrl)) {
+      return yield* new ConfigurationError({
+        option: "baseUrl",
+        variables: ["HAI_API_BASE_URL"],
+        message: `The base URL ${
+          fromOption ? "given as the baseUrl option" : "in HAI_API_BASE_URL"
+        } is not an http(s) URL (its value is not shown, in case it is a key pasted in the wrong place). Pass { baseUrl: "https://agp.eu.hcompany.ai" }, fix HAI_API_BASE_URL, or leave both out for the region's URL.`
+      })
+    }
+    return { apiKey, baseUrl }
+  })
+
+const makeLayer = (options: ClientOptions): Layer.Layer<HaiAgents.HaiAgents, ConfigurationError> => {
   const http = options.httpClient
     ?? (options.fetch === undefined
       ? FetchHttpClient.layer
@@ -431,10 +587,9 @@ const makeLayer = (options: ClientOptions): Layer.Layer<HaiAgents.HaiAgents, unk
       ? RetryPolicy.none
       : RetryPolicy.backoff({ retries: options.maxRetries })
   }
-  const client = options.apiKey !== undefined
-    ? HaiAgents.layer({ ...common, apiKey: options.apiKey, baseUrl: options.baseUrl })
-    : HaiAgents.layerConfig({ ...common, baseUrl: options.baseUrl })
-  return client.pipe(Layer.provide(http))
+  return Layer.unwrapEffect(
+    Effect.map(resolveConnection(options), ({ apiKey, baseUrl }) => HaiAgents.layer({ ...common, apiKey, baseUrl }))
+  ).pipe(Layer.provide(http))
 }
 
 /**
@@ -489,9 +644,18 @@ export class HaiClient {
   readonly files: Promisified<HaiAgents.Service["files"]>
   readonly quota: Promisified<HaiAgents.Service["quota"]>
 
-  /** Where the client points (base URL, region, timeout); resolving it reads the configuration. */
+  /**
+   * Where the client points (base URL, region, timeout). A Promise, because the client is built
+   * on first use: this reads the environment for what the options left out, and rejects with a
+   * `ConfigurationError` when the client cannot work (no key, a bad base URL). No request is sent.
+   */
   options(): Promise<HaiAgents.ResolvedOptions> {
     return this.runner.run(Effect.map(HaiAgents.HaiAgents, (hai) => hai.options))
+  }
+
+  /** `JSON.stringify(client)`: what it is, never its key or runtime. */
+  toJSON(): { readonly _id: "HaiClient" } {
+    return { _id: "HaiClient" }
   }
 
   /**

@@ -61,6 +61,23 @@ export type {
 } from "./HaiClient.js"
 
 /**
+ * The client's own errors: `ConfigurationError` (no key, a bad base URL) and `UnexpectedError`
+ * (a defect, with its `cause`).
+ *
+ * @since 0.1.0
+ */
+export {
+  /**
+   * @since 0.1.0
+   */
+  ConfigurationError,
+  /**
+   * @since 0.1.0
+   */
+  UnexpectedError
+} from "./ClientError.js"
+
+/**
  * The error classes calls reject with: `err instanceof NotFound`, `err._tag === "NotFound"`.
  *
  * @since 0.1.0

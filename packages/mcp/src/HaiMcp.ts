@@ -37,6 +37,7 @@ import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as HttpSecurity from "./HttpSecurity.js"
 
 // =============================================================================
 // Errors
@@ -523,7 +524,12 @@ export const layerStdio = (options?: ServerOptions): Layer.Layer<never, never, H
   )
 
 /**
- * The server over streamable HTTP at `path` (default `/mcp`) of the `HttpServer` in context.
+ * The server over streamable HTTP at `path` (default `/mcp`) of the `HttpServer` in context,
+ * guarded by {@link HttpSecurity.guard}: the `Host` must be loopback or in `allowedHosts`, a
+ * browser's `Origin` loopback or in `allowedOrigins`, a `POST` JSON, and every request but
+ * `initialize` must carry the `Mcp-Session-Id` that `initialize` answered with. Give a `token` to
+ * require `Authorization: Bearer <token>`; do so whenever the server listens beyond loopback. Bind
+ * the `HttpServer` to `127.0.0.1` unless other machines must reach it.
  *
  * @example
  * import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
@@ -534,7 +540,7 @@ export const layerStdio = (options?: ServerOptions): Layer.Layer<never, never, H
  *
  * HaiMcp.layerHttp({ path: "/mcp" }).pipe(
  *   Layer.provide(NodeHai.layerConfig()),
- *   Layer.provide(NodeHttpServer.layer(createServer, { port: 3000 })),
+ *   Layer.provide(NodeHttpServer.layer(createServer, { port: 3000, host: "127.0.0.1" })),
  *   Layer.launch,
  *   NodeRuntime.runMain
  * )
@@ -543,11 +549,21 @@ export const layerStdio = (options?: ServerOptions): Layer.Layer<never, never, H
  * @category Layers
  */
 export const layerHttp = (
-  options?: ServerOptions & { readonly path?: HttpRouter.PathInput | undefined }
+  options?: ServerOptions & HttpSecurity.Options & { readonly path?: HttpRouter.PathInput | undefined }
 ): Layer.Layer<never, never, HaiAgents.HaiAgents | HttpServer.HttpServer> =>
   Layer.mergeAll(
     layerProtocol(options).pipe(
-      Layer.provide(RpcServer.layerProtocolHttp({ path: options?.path ?? "/mcp" })),
+      Layer.provide(
+        Layer.effect(
+          RpcServer.Protocol,
+          Effect.gen(function*() {
+            const { httpApp, protocol } = yield* RpcServer.makeProtocolWithHttpApp
+            const router = yield* HttpRouter.Default
+            yield* router.all(options?.path ?? "/mcp", HttpSecurity.guard(options)(httpApp))
+            return protocol
+          })
+        ).pipe(Layer.provide(HttpRouter.Default.Live))
+      ),
       Layer.provide(RpcSerialization.layerJsonRpc())
     ),
     HttpRouter.Default.serve()

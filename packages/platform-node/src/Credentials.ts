@@ -28,11 +28,20 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as NodeFs from "node:fs"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as DotEnv from "./DotEnv.js"
-import { describeError, errorCode, syncDirectory, writeFileAtomic } from "./internal/atomicFile.js"
+import {
+  describeError,
+  describeKind,
+  errorCode,
+  followLinks,
+  removeStaleTemps,
+  syncDirectory,
+  writeFileAtomic
+} from "./internal/atomicFile.js"
 
 // =============================================================================
 // Location
@@ -254,12 +263,21 @@ interface LoadedFile {
   readonly mode: number
 }
 
+// Opening a FIFO for reading blocks until a writer shows up, and a device may never end: stat first
+// and refuse anything but a regular file, then open without blocking and check again, in case the
+// path was swapped in between.
+const openFlags = NodeFs.constants.O_RDONLY | (NodeFs.constants.O_NONBLOCK ?? 0) | (NodeFs.constants.O_NOCTTY ?? 0)
+
+const notRegular = (stat: Parameters<typeof describeKind>[0]) => new Error(`not a regular file (${describeKind(stat)})`)
+
 const readText = (path: string): Effect.Effect<Option.Option<{ text: string; mode: number }>, CredentialsFileError> =>
   Effect.tryPromise({
     try: async () => {
       let handle: Fs.FileHandle
       try {
-        handle = await Fs.open(path, "r")
+        const before = await Fs.stat(path)
+        if (!before.isFile()) throw notRegular(before)
+        handle = await Fs.open(path, openFlags)
       } catch (error) {
         const code = errorCode(error)
         if (code === "ENOENT" || code === "ENOTDIR") return Option.none()
@@ -267,7 +285,7 @@ const readText = (path: string): Effect.Effect<Option.Option<{ text: string; mod
       }
       try {
         const stat = await handle.stat()
-        if (!stat.isFile()) throw new Error("not a regular file")
+        if (!stat.isFile()) throw notRegular(stat)
         return Option.some({ text: await handle.readFile("utf8"), mode: stat.mode & 0o777 })
       } finally {
         await handle.close()
@@ -287,6 +305,42 @@ const warnIfExposed = (file: LoadedFile): Effect.Effect<void> =>
       }). Restrict it with: chmod 600 ${JSON.stringify(file.path)}`
     ).pipe(Effect.annotateLogs({ path: file.path, mode: file.mode.toString(8) }))
     : Effect.void
+
+// Whoever can write a directory on the way to the file can replace it (or the link to it) with their own key.
+const worldWritableDirectories = (path: string): Effect.Effect<ReadonlyArray<{ path: string; mode: number }>> =>
+  Effect.promise(async () => {
+    const directories = new Set([Path.dirname(path)])
+    try {
+      directories.add(Path.dirname(await Fs.realpath(path)))
+    } catch {
+      // unreadable link: the link's own directory is still checked
+    }
+    const out: Array<{ path: string; mode: number }> = []
+    for (const directory of directories) {
+      try {
+        const mode = (await Fs.stat(directory)).mode & 0o7777
+        if ((mode & 0o002) !== 0) out.push({ path: directory, mode })
+      } catch {
+        // vanished: nothing to warn about
+      }
+    }
+    return out
+  })
+
+const warnIfReplaceable = (file: LoadedFile): Effect.Effect<void> =>
+  process.platform === "win32"
+    ? Effect.void
+    : Effect.flatMap(worldWritableDirectories(file.path), (directories) =>
+      Effect.forEach(directories, (directory) =>
+        Effect.logWarning(
+          `The directory ${directory.path} holding the credentials file ${file.path} can be written by every user (mode ${
+            directory.mode.toString(8).padStart(3, "0")
+          }): anyone could replace the file with their own key. Restrict it with: chmod o-w ${
+            JSON.stringify(directory.path)
+          }`
+        ).pipe(Effect.annotateLogs({ path: file.path, directory: directory.path, mode: directory.mode.toString(8) })), {
+        discard: true
+      }))
 
 const fileValue = (file: LoadedFile, name: string): string | undefined => {
   const value = file.values[name]
@@ -349,6 +403,7 @@ export const resolve: (options?: ResolveOptions) => Effect.Effect<Resolved, Reso
       apiKey = Redacted.make(value)
       source = `file:${path}`
       yield* warnIfExposed(file.value)
+      yield* warnIfReplaceable(file.value)
     }
   }
   if (apiKey === undefined || source === undefined) {
@@ -410,12 +465,23 @@ const ensureUserDirectory = (directory: string) =>
     catch: (error) => new CredentialsFileError({ operation: "write", path: directory, reason: describeError(error) })
   })
 
+// A save killed mid-write leaves a temporary holding the key next to the file it was replacing.
+const removeLeftovers = (user: string) =>
+  Effect.promise(async () => {
+    await removeStaleTemps(user)
+    const target = await followLinks(user).catch(() => user)
+    if (target !== user) await removeStaleTemps(target)
+  })
+
 /**
  * Stores the key (what `hai login` does) in the user file, `~/.config/hai/.env` (or
  * `$XDG_CONFIG_HOME/hai/.env`), and returns its path. The directory is created with mode 700, the
  * file written with mode 600 atomically (temporary file in the same directory, fsync, rename),
  * so a crash leaves the old file or the new one. Other lines of an existing file are kept; a
- * stale `H_API_KEY` line is dropped.
+ * stale `H_API_KEY` line is dropped. Temporaries that an earlier save left when it was killed are
+ * removed. When the file is a symbolic link, the link is followed: the file it points to is
+ * replaced (and created if missing) and the link stays. A path that is not a regular file (a
+ * FIFO, a device, a directory) is refused with a `CredentialsFileError`, without blocking.
  *
  * @example
  * import { Effect, Redacted } from "effect"
@@ -433,6 +499,7 @@ export const save: (
   function*(options: SaveOptions) {
     const { user } = yield* paths
     yield* ensureUserDirectory(Path.dirname(user))
+    yield* removeLeftovers(user)
     const existing = yield* readText(user)
     const key = Redacted.isRedacted(options.apiKey) ? Redacted.value(options.apiKey) : options.apiKey
     const changes: Record<string, string | undefined> = { HAI_API_KEY: key, H_API_KEY: undefined }
@@ -440,7 +507,7 @@ export const save: (
     else if (options.baseUrl !== undefined) changes.HAI_API_BASE_URL = String(options.baseUrl)
     const text = DotEnv.update(Option.match(existing, { onNone: () => "", onSome: ({ text }) => text }), changes)
     yield* Effect.tryPromise({
-      try: () => writeFileAtomic(user, text, 0o600),
+      try: async () => writeFileAtomic(await followLinks(user), text, 0o600),
       catch: (error) => new CredentialsFileError({ operation: "write", path: user, reason: describeError(error) })
     }).pipe(Effect.uninterruptible)
     return user
@@ -448,9 +515,62 @@ export const save: (
 )
 
 /**
+ * What the user file holds of what {@link save} writes (what `hai login` stored).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Stored {
+  /** The user file. */
+  readonly path: string
+  /** Whether it holds a key (`HAI_API_KEY` or `H_API_KEY`). */
+  readonly hasKey: boolean
+  /** Its `HAI_API_BASE_URL`, if any. */
+  readonly baseUrl: string | undefined
+}
+
+/**
+ * Reads the user file without resolving anything else (no environment variable, no project
+ * file): what `hai logout` would forget. The key itself is not returned.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { Credentials } from "@hai-effect/platform-node"
+ *
+ * const saved = Effect.map(Credentials.stored, (s) => s.baseUrl ?? "the region's URL")
+ *
+ * @since 0.1.0
+ * @category Login
+ */
+export const stored: Effect.Effect<Stored, CredentialsFileError | ConfigError.ConfigError> = Effect.gen(function*() {
+  const { user } = yield* paths
+  const file = yield* readFile(user)
+  if (Option.isNone(file)) return { path: user, hasKey: false, baseUrl: undefined }
+  return {
+    path: user,
+    hasKey: (fileValue(file.value, "HAI_API_KEY") ?? fileValue(file.value, "H_API_KEY")) !== undefined,
+    baseUrl: fileValue(file.value, "HAI_API_BASE_URL")?.trim()
+  }
+})
+
+/**
+ * What {@link remove} forgets besides the key.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface RemoveOptions {
+  /** Also removes the file's `HAI_API_BASE_URL` (what `hai login --base-url` saved). */
+  readonly baseUrl?: boolean | undefined
+}
+
+/**
  * Forgets the stored key (what `hai logout` does): removes the `HAI_API_KEY` and `H_API_KEY`
- * lines of the user file, keeping its other lines, and deletes the file when nothing else is
- * left. Succeeds with whether a key was there. The project's `./.env` is never touched.
+ * lines of the user file (and `HAI_API_BASE_URL` with `baseUrl: true`), keeping its other lines,
+ * and deletes the file when nothing else is left (when the file is a symbolic link, the file it
+ * points to is emptied instead and the link kept). Temporaries that a killed save left behind are
+ * removed too. Succeeds with whether any of those lines was there. The project's `./.env` is
+ * never touched.
  *
  * @example
  * import { Effect } from "effect"
@@ -463,22 +583,29 @@ export const save: (
  * @since 0.1.0
  * @category Login
  */
-export const remove: () => Effect.Effect<boolean, CredentialsFileError | ConfigError.ConfigError> = Effect.fn(
+export const remove: (
+  options?: RemoveOptions
+) => Effect.Effect<boolean, CredentialsFileError | ConfigError.ConfigError> = Effect.fn(
   "Credentials.remove"
-)(function*() {
+)(function*(options?: RemoveOptions) {
   const { user } = yield* paths
+  yield* removeLeftovers(user)
   const existing = yield* readText(user)
   if (Option.isNone(existing)) return false
+  const names = options?.baseUrl === true
+    ? ["HAI_API_KEY", "H_API_KEY", "HAI_API_BASE_URL"]
+    : ["HAI_API_KEY", "H_API_KEY"]
   const values = DotEnv.parse(existing.value.text)
-  if (values.HAI_API_KEY === undefined && values.H_API_KEY === undefined) return false
-  const text = DotEnv.update(existing.value.text, { HAI_API_KEY: undefined, H_API_KEY: undefined })
+  if (names.every((name) => values[name] === undefined)) return false
+  const text = DotEnv.update(existing.value.text, Object.fromEntries(names.map((name) => [name, undefined])))
   yield* Effect.tryPromise({
     try: async () => {
-      if (text.trim().length === 0) {
+      const target = await followLinks(user)
+      if (text.trim().length === 0 && target === user) {
         await Fs.rm(user, { force: true })
         await syncDirectory(Path.dirname(user))
       } else {
-        await writeFileAtomic(user, text, 0o600)
+        await writeFileAtomic(target, text, 0o600)
       }
     },
     catch: (error) => new CredentialsFileError({ operation: "remove", path: user, reason: describeError(error) })

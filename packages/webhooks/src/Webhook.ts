@@ -147,13 +147,41 @@ const bytesToHex = (bytes: Uint8Array): string => {
   return hex
 }
 
-const parseSignatures = (header: string): ReadonlyArray<Uint8Array<ArrayBuffer>> => {
+/**
+ * The most entries one `X-H-Webhook-Signature` header may hold. The API sends one per active secret (two during a
+ * rotation); a header with more is refused before any MAC is computed, so a forged header of hundreds of entries
+ * over a large body costs nothing.
+ *
+ * @example
+ * ```ts
+ * import { Webhook } from "@hai-effect/webhooks"
+ *
+ * const tooMany = (header: string) => header.split(",").length > Webhook.maxSignatures
+ * ```
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const maxSignatures = 16
+
+const parseSignatures = (header: string): ReadonlyArray<Uint8Array<ArrayBuffer>> | "TooMany" => {
   const out: Array<Uint8Array<ArrayBuffer>> = []
+  let entries = 0
   for (const entry of header.split(/[\s,]+/)) {
+    if (entry === "") continue
+    if (++entries > maxSignatures) return "TooMany"
     const match = signatureEntry.exec(entry)
     if (match !== null) out.push(hexToBytes(match[1]))
   }
   return out
+}
+
+// Constant time in the bytes compared: every byte is visited whatever the first difference.
+const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i]
+  return diff === 0
 }
 
 const importKey = (secret: Redacted.Redacted<string>, usage: "sign" | "verify") =>
@@ -163,7 +191,8 @@ const importKey = (secret: Redacted.Redacted<string>, usage: "sign" | "verify") 
 
 /**
  * Checks the headers, the timestamp (against `Clock`, within `tolerance`) and the HMAC signature of a delivery
- * against every secret, without decoding the body. The comparison runs in constant time (`crypto.subtle.verify`).
+ * against every secret, without decoding the body. The comparison runs in constant time. A header may hold at most
+ * `maxSignatures` entries.
  *
  * @example
  * ```ts
@@ -213,6 +242,9 @@ export const verifySignature: (options: VerifyOptions) => Effect.Effect<void, We
     }
   }
   const signatures = parseSignatures(options.signature)
+  if (signatures === "TooMany") {
+    return yield* fail("SignatureMismatch", `${SignatureHeader} holds more than ${maxSignatures} signatures`)
+  }
   if (signatures.length === 0) {
     return yield* fail("SignatureMismatch", `${SignatureHeader} is not of the form sha256=<64 hex digits>`)
   }
@@ -220,16 +252,45 @@ export const verifySignature: (options: VerifyOptions) => Effect.Effect<void, We
   if (secrets.length === 0) {
     return yield* fail("SignatureMismatch", "no webhook secret is configured")
   }
+  // One MAC per secret, compared with every signature, rather than one `subtle.verify` per pair: the body is hashed
+  // as many times as there are secrets, however many signatures the header holds.
   const data = signedPayload(timestamp, options.body)
   for (const secret of secrets) {
-    const key = yield* importKey(secret, "verify")
-    for (const signature of signatures) {
-      const ok = yield* Effect.promise(() => globalThis.crypto.subtle.verify(hmac, key, signature, data))
-      if (ok) return
-    }
+    const key = yield* importKey(secret, "sign")
+    const mac = new Uint8Array(yield* Effect.promise(() => globalThis.crypto.subtle.sign(hmac, key, data)))
+    let matched = false
+    for (const signature of signatures) matched = equalBytes(mac, signature) || matched
+    if (matched) return
   }
   return yield* fail("SignatureMismatch", "the signature matches none of the secrets")
 })
+
+/**
+ * A key naming one delivery: the SHA-256 of what the signature covers (`"<timestamp>." + raw body`), as
+ * `delivery:sha256:<hex>`. A replay of a delivery has the same key whichever of its signatures it carries, and a new
+ * delivery of the same body has a new timestamp and so a new key. `WebhookHandler` dedupes events without an `id` on
+ * it.
+ *
+ * @example
+ * ```ts
+ * import { Webhook } from "@hai-effect/webhooks"
+ *
+ * const program = Webhook.deliveryKey({ body: '{"type":"ping"}', timestamp: "1764504000" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category Verification
+ */
+export const deliveryKey = (options: {
+  readonly body: string | Uint8Array
+  readonly timestamp: string
+}): Effect.Effect<string> =>
+  Effect.map(
+    Effect.promise(() =>
+      globalThis.crypto.subtle.digest("SHA-256", signedPayload(options.timestamp.trim(), options.body))
+    ),
+    (digest) => `delivery:sha256:${bytesToHex(new Uint8Array(digest))}`
+  )
 
 const decoder = new TextDecoder("utf-8", { fatal: true })
 const decodeEvent = Schema.decodeUnknown(WebhookEvent.WebhookEventFromJson)

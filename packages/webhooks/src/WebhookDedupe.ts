@@ -1,6 +1,7 @@
 /**
- * Delivery dedupe by event id: a delivery replayed inside the window is acknowledged without running the handler
- * again. Provide one of the layers to turn it on in `WebhookHandler`.
+ * Delivery dedupe by event id (or, for an event without one, by `Webhook.deliveryKey`): a delivery replayed inside the
+ * window is acknowledged without running the handler again. Provide one of the layers to turn it on in
+ * `WebhookHandler`.
  *
  * @since 0.1.0
  */
@@ -13,7 +14,8 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 
 /**
- * The dedupe service. When it is in the context, `WebhookHandler` claims each event id before calling the handler.
+ * The dedupe service. When it is in the context, `WebhookHandler` claims each event id (or the delivery key of an event
+ * without one) before calling the handler.
  *
  * @example
  * ```ts

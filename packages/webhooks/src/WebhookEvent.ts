@@ -1,6 +1,6 @@
 /**
  * Typed webhook events: the envelope `{ type, id, created_at, data }` as a Schema union discriminated by `type`,
- * with an explicit fallback for event types this version does not know.
+ * with an explicit fallback for event types this version does not know. `created_at` may be absent.
  *
  * @since 0.1.0
  */
@@ -172,7 +172,8 @@ export class SessionStatusData extends Schema.Class<SessionStatusData>("@hai-eff
 
 const envelope = {
   id: Schema.String,
-  created_at: Schema.String,
+  // Optional because the official TypeScript SDK's own signed vectors omit it; the server's deliveries carry it.
+  created_at: Schema.optionalWith(Schema.String, { exact: true }),
   data: SessionStatusData
 }
 

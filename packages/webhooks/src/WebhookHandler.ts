@@ -145,18 +145,21 @@ const receiveImpl = <E, R>(
 ): Effect.Effect<Outcome, WebhookVerificationError | E, any> =>
   Effect.gen(function*() {
     const config = yield* configFrom(options)
+    const timestamp = getHeader(input.headers, Webhook.TimestampHeader)
     const event = yield* Webhook.verify({
       body: input.body,
       signature: getHeader(input.headers, Webhook.SignatureHeader),
-      timestamp: getHeader(input.headers, Webhook.TimestampHeader),
+      timestamp,
       secrets: config.secrets,
       tolerance: config.tolerance
     })
     const dedupe = yield* Effect.serviceOption(WebhookDedupe.WebhookDedupe)
-    if (Option.isSome(dedupe) && event.id !== undefined) {
-      const fresh = yield* dedupe.value.claim(event.id)
+    if (Option.isSome(dedupe)) {
+      // verify succeeded, so the timestamp is present; an event without an id is named by its delivery
+      const key = event.id ?? (yield* Webhook.deliveryKey({ body: input.body, timestamp: timestamp ?? "" }))
+      const fresh = yield* dedupe.value.claim(key)
       if (!fresh) return { _tag: "Duplicate", event } as const
-      yield* Effect.onError(handler(event), () => dedupe.value.release(event.id!))
+      yield* Effect.onError(handler(event), () => dedupe.value.release(key))
     } else {
       yield* handler(event)
     }

@@ -226,6 +226,59 @@ describe("Webhook.verify", () => {
       assert.deepStrictEqual(back, event)
     }))
 
+  it.effect("an event without created_at is accepted (the official TypeScript SDK's vectors omit it)", () =>
+    Effect.gen(function*() {
+      yield* atT0
+      const body = JSON.stringify({
+        type: "session.completed",
+        id: "evt_no_created_at",
+        data: { session_id: "sess_1", status: "completed", previous_status: "running" }
+      })
+      const event = yield* verifyAt({ body })
+      assert.instanceOf(event, WebhookEvent.SessionCompleted)
+      assert.strictEqual(event.id, "evt_no_created_at")
+      assert.strictEqual(event.created_at, undefined)
+      // and it encodes back without inventing one
+      assert.deepStrictEqual(JSON.parse(yield* WebhookEvent.encodeJson(event)), JSON.parse(body))
+    }))
+
+  it.effect("a header of many forged signatures costs one HMAC per secret, and more than 16 are refused", () =>
+    Effect.gen(function*() {
+      yield* atT0
+      const body = completedJson()
+      const good = nodeSign(SECRET, T0, body)
+      const forged = (n: number) => Array.from({ length: n }, (_, i) => "sha256=" + i.toString(16).padStart(64, "0"))
+      const subtle = globalThis.crypto.subtle
+      const calls = { sign: 0, verify: 0 }
+      const sign = subtle.sign.bind(subtle)
+      const verify = subtle.verify.bind(subtle)
+      const spied = Effect.acquireRelease(
+        Effect.sync(() => {
+          subtle.sign = (...args: Parameters<typeof sign>) => (calls.sign++, sign(...args))
+          subtle.verify = (...args: Parameters<typeof verify>) => (calls.verify++, verify(...args))
+        }),
+        () =>
+          Effect.sync(() => {
+            delete (subtle as { sign?: unknown }).sign
+            delete (subtle as { verify?: unknown }).verify
+          })
+      )
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* spied
+        const secrets = [Redacted.make("whsec_a"), Redacted.make("whsec_b"), Redacted.make("whsec_c"), secret]
+        // 15 forged entries and the right one last: accepted, with one MAC per secret at most
+        yield* verifyAt({ body, secrets, signature: [...forged(15), good].join(",") })
+        assert.isAtMost(calls.sign + calls.verify, secrets.length)
+        calls.sign = 0
+        calls.verify = 0
+        // 220 forged entries (and the right one): refused before any MAC is computed
+        const e = yield* Effect.flip(verifyAt({ body, secrets, signature: [...forged(220), good].join(" ") }))
+        assert.strictEqual(e.reason, "SignatureMismatch")
+        assert.include(e.message, "more than 16 signatures")
+        assert.strictEqual(calls.sign + calls.verify, 0)
+      }))
+    }))
+
   it.effect.prop(
     "arbitrary signed bodies never defect: an event or InvalidPayload",
     [FastCheck.oneof(FastCheck.string(), FastCheck.json(), FastCheck.uint8Array({ maxLength: 256 }))],

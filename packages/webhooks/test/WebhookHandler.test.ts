@@ -220,6 +220,30 @@ describe("WebhookHandler.receive", () => {
       assert.isTrue(e instanceof Error && "reason" in e && e.reason === "MissingHeader")
     }).pipe(Effect.provide(WebhookDedupe.layerMemory())))
 
+  it.effect("dedupe: an event of an unknown type without an id runs once per delivery", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0 * 1000)
+      const { handler, seen } = yield* recorder
+      const body = JSON.stringify({ type: "ping", data: { note: "no id here" } })
+      const headers = { "X-H-Webhook-Signature": nodeSign(SECRET, T0, body), "X-H-Webhook-Timestamp": String(T0) }
+      const o1 = yield* WebhookHandler.receive({ body, headers }, handler, { secrets: secret })
+      const o2 = yield* WebhookHandler.receive({ body, headers }, handler, { secrets: secret })
+      assert.deepStrictEqual([o1._tag, o2._tag], ["Processed", "Duplicate"])
+      // the same replay with the signature of the rotated-out secret added is still the same delivery
+      const rotated = {
+        ...headers,
+        "X-H-Webhook-Signature": `${nodeSign(OLD_SECRET, T0, body)},${headers["X-H-Webhook-Signature"]}`
+      }
+      const o3 = yield* WebhookHandler.receive({ body, headers: rotated }, handler, { secrets: [oldSecret, secret] })
+      assert.strictEqual(o3._tag, "Duplicate")
+      // a new delivery of the same body (a new timestamp, so a new signature) is processed
+      yield* TestClock.adjust("1 second")
+      const later = { "X-H-Webhook-Signature": nodeSign(SECRET, T0 + 1, body), "X-H-Webhook-Timestamp": String(T0 + 1) }
+      const o4 = yield* WebhookHandler.receive({ body, headers: later }, handler, { secrets: secret })
+      assert.strictEqual(o4._tag, "Processed")
+      assert.strictEqual((yield* Ref.get(seen)).length, 2)
+    }).pipe(Effect.provide(WebhookDedupe.layerMemory())))
+
   it.effect("handler errors keep their type", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(T0 * 1000)

@@ -54,7 +54,7 @@ export const listAgents = Command.make("list", listOptions, (o) =>
  */
 export const getAgent = Command.make(
   "get",
-  { name: Args.text({ name: "name" }) },
+  { name: Args.text({ name: "name" }).pipe(Args.withDescription("The agent's name, e.g. h/web-surfer-holo3-1-35b")) },
   ({ name }) =>
     Global.withClient(Effect.gen(function*() {
       const { json } = yield* Global.globals
@@ -110,7 +110,7 @@ export const listSkills = Command.make("list", listOptions, (o) =>
  */
 export const getSkill = Command.make(
   "get",
-  { name: Args.text({ name: "name" }) },
+  { name: Args.text({ name: "name" }).pipe(Args.withDescription("The skill's name (`hai skills list` shows them)")) },
   ({ name }) =>
     Global.withClient(Effect.gen(function*() {
       const { json } = yield* Global.globals

@@ -19,10 +19,16 @@ import * as Render from "../Render.js"
  * @category Commands
  */
 export const command = Command.make("emulator", {
-  port: Options.integer("port").pipe(Options.withDescription("Port (0 picks a free one)"), Options.withDefault(8787)),
-  host: Options.text("host").pipe(Options.withDefault("127.0.0.1")),
+  port: Options.integer("port").pipe(
+    Options.withDescription("Port (default: 8787; 0 picks a free one)"),
+    Options.withDefault(8787)
+  ),
+  host: Options.text("host").pipe(
+    Options.withDescription("Address to listen on (default: 127.0.0.1)"),
+    Options.withDefault("127.0.0.1")
+  ),
   region: Options.choice("region", ["eu", "us"]).pipe(
-    Options.withDescription("eu ends one-shot runs idle, us completed"),
+    Options.withDescription("eu (default) ends one-shot runs idle, us completed"),
     Options.withDefault("eu" as const)
   ),
   key: Options.text("key").pipe(Options.withDescription("Accepted API key (default hk-emulator)"), Options.optional)

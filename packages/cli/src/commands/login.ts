@@ -6,7 +6,6 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as HaiAgents from "@hai-effect/core/HaiAgents"
 import * as Credentials from "@hai-effect/platform-node/Credentials"
 import * as Config from "effect/Config"
 import * as Deferred from "effect/Deferred"
@@ -192,12 +191,15 @@ export const browserSignIn = Effect.fn("Login.browserSignIn")(function*(options:
       code_challenge: challenge,
       code_challenge_method: "S256"
     })}`
-    yield* Render.info("Opening the browser to sign in. If it does not open, visit:")
-    yield* Render.info(`  ${authorize}`)
     if (options.openBrowser) {
+      yield* Render.info("Opening the browser to sign in. If it does not open, visit:")
+      yield* Render.info(`  ${authorize}`)
       const browser = yield* Interactive.Browser
       const opened = yield* browser.open(authorize)
       if (!opened) yield* Render.info("Could not start a browser; open the URL above by hand.")
+    } else {
+      yield* Render.info("To sign in, open this URL in a browser on this machine:")
+      yield* Render.info(`  ${authorize}`)
     }
     const seconds = options.timeout ?? 180
     const received = yield* code.pipe(
@@ -264,13 +266,38 @@ const verifyKey = (apiKey: Redacted.Redacted<string>) =>
   Effect.gen(function*() {
     const g = yield* Global.globals
     const found = yield* Credentials.resolve({ apiKey, baseUrl: Option.getOrUndefined(g.baseUrl) })
-    const hai = yield* HaiAgents.make({ apiKey, baseUrl: found.baseUrl, clientName: Global.clientName })
+    const hai = yield* Global.makeClient({ apiKey, baseUrl: found.baseUrl })
     const quota = yield* hai.sessions.quota()
     return { quota, baseUrl: hai.options.baseUrl }
   })
 
 /**
- * `hai login [--with-key] [--portal-url URL] [--no-browser]`
+ * The key `hai login` would be replacing, if it works: the credentials found as for every other
+ * command, checked against the API. `None` when there is none, or it was refused.
+ */
+const workingKey = Effect.gen(function*() {
+  const found = yield* Global.credentials.pipe(Effect.option)
+  if (Option.isNone(found)) return Option.none()
+  const hai = yield* Global.makeClient(found.value)
+  return yield* hai.sessions.quota().pipe(
+    Effect.as(Option.some({ found: found.value, baseUrl: hai.options.baseUrl })),
+    Effect.catchTag(
+      "Unauthorized",
+      () =>
+        Effect.as(
+          Render.info(
+            `The key ${Render.maskKey(found.value.apiKey)} from ${found.value.source} was refused; signing in again.`
+          ),
+          Option.none()
+        )
+    ),
+    // Unreachable or broken: signing in again is what the user asked for.
+    Effect.orElseSucceed(() => Option.none())
+  )
+})
+
+/**
+ * `hai login [--with-key] [--portal-url URL] [--no-browser] [--force]`
  *
  * @since 0.1.0
  * @category Commands
@@ -278,11 +305,16 @@ const verifyKey = (apiKey: Redacted.Redacted<string>) =>
 export const login = Command.make("login", {
   withKey: Options.boolean("with-key").pipe(Options.withDescription("Paste a key (hidden) or pipe it on stdin")),
   portalUrl: Options.text("portal-url").pipe(
-    Options.withDescription("The portal to sign in with"),
+    Options.withDescription(`The portal to sign in with (default: HAI_PORTAL_URL, else ${defaultPortalUrl})`),
     Options.withFallbackConfig(Config.string("HAI_PORTAL_URL")),
     Options.withDefault(defaultPortalUrl)
   ),
-  noBrowser: Options.boolean("no-browser").pipe(Options.withDescription("Print the sign-in URL instead of opening it"))
+  noBrowser: Options.boolean("no-browser").pipe(
+    Options.withDescription("Print the sign-in URL instead of opening a browser")
+  ),
+  force: Options.boolean("force").pipe(
+    Options.withDescription("Sign in again even when the key already found works")
+  )
 }, (o) =>
   Effect.gen(function*() {
     const g = yield* Global.globals
@@ -299,6 +331,24 @@ export const login = Command.make("login", {
         })
       }
     } else {
+      // Signing in through the browser mints a new key (and deletes the last one of this
+      // machine's name): not worth doing while the key already found works.
+      const current = o.force ? Option.none() : yield* workingKey
+      if (Option.isSome(current)) {
+        const { baseUrl, found } = current.value
+        if (g.json) {
+          return yield* Render.json({
+            already_signed_in: true,
+            key: Render.maskKey(found.apiKey),
+            source: found.source,
+            base_url: baseUrl
+          })
+        }
+        return yield* Render.line(
+          `Already signed in: key ${Render.maskKey(found.apiKey)} from ${found.source} works with ${baseUrl}. `
+            + "Run `hai login --force` to sign in again."
+        )
+      }
       key = yield* browserSignIn({ portalUrl: o.portalUrl, openBrowser: !o.noBrowser })
     }
     const checked = yield* verifyKey(key).pipe(
@@ -319,7 +369,8 @@ export const login = Command.make("login", {
   })).pipe(Command.withDescription("Sign in and store an API key in ~/.config/hai/.env"))
 
 /**
- * `hai logout`: forgets the stored key.
+ * `hai logout`: forgets what `hai login` stored, the key and the base URL saved with
+ * `--base-url` (a later `hai login` without it should not inherit it).
  *
  * @since 0.1.0
  * @category Commands
@@ -327,14 +378,35 @@ export const login = Command.make("login", {
 export const logout = Command.make("logout", {}, () =>
   Effect.gen(function*() {
     const { json } = yield* Global.globals
-    const { user } = yield* Credentials.paths
-    const removed = yield* Credentials.remove()
-    if (json) return yield* Render.json({ removed, path: user })
-    yield* Render.line(removed ? `Logged out: removed the key from ${user}` : `No stored key in ${user}.`)
-  })).pipe(Command.withDescription("Remove the stored API key"))
+    const before = yield* Credentials.stored
+    const removed = yield* Credentials.remove({ baseUrl: true })
+    const forgot = [
+      ...(before.hasKey ? ["the key"] : []),
+      ...(before.baseUrl !== undefined ? [`the base URL ${before.baseUrl}`] : [])
+    ]
+    if (json) {
+      return yield* Render.json({
+        removed,
+        path: before.path,
+        key: before.hasKey,
+        base_url: before.baseUrl ?? null
+      })
+    }
+    yield* Render.line(
+      removed ? `Logged out: removed ${forgot.join(" and ")} from ${before.path}` : `No stored key in ${before.path}.`
+    )
+    // What still signs `hai` in after logout: the environment, or the project's .env.
+    const still = yield* Global.credentials.pipe(Effect.option)
+    if (Option.isSome(still)) {
+      yield* Render.info(
+        `Note: a key is still found in ${still.value.source}; \`hai\` keeps using it until you remove it there.`
+      )
+    }
+  })).pipe(Command.withDescription("Remove the API key and base URL that `hai login` stored"))
 
 /**
- * `hai whoami`: where the key comes from, the key masked, the base URL and the quota.
+ * `hai whoami`: where the key comes from, the key masked, the base URL and the quota. When the
+ * API refuses the key, says which key it was, from where, and at which URL.
  *
  * @since 0.1.0
  * @category Commands
@@ -343,20 +415,38 @@ export const whoami = Command.make("whoami", {}, () =>
   Effect.gen(function*() {
     const { json } = yield* Global.globals
     const found = yield* Global.credentials
-    const hai = yield* HaiAgents.make({ apiKey: found.apiKey, baseUrl: found.baseUrl, clientName: Global.clientName })
-    const quota = yield* hai.sessions.quota()
-    const report = {
+    const hai = yield* Global.makeClient(found)
+    const identity = {
       key: Render.maskKey(found.apiKey),
       source: found.source,
       base_url: hai.options.baseUrl,
-      base_url_source: found.baseUrlSource ?? "default",
+      base_url_source: found.baseUrlSource ?? "default"
+    }
+    const lines = [
+      ["key", identity.key],
+      ["source", identity.source],
+      ["base URL", `${identity.base_url} (${identity.base_url_source})`]
+    ] as const
+    const quota = yield* hai.sessions.quota().pipe(
+      Effect.catchTag("Unauthorized", (e) =>
+        Effect.gen(function*() {
+          if (json) yield* Render.json({ ...identity, error: { status: e.status, message: e.message } })
+          else yield* Render.line(Render.fields(lines))
+          return yield* new CliError({
+            message:
+              `The key ${identity.key} (from ${identity.source}) was refused by ${identity.base_url} (${e.status}).`,
+            hint:
+              "A key works only in the region (EU or US) it was made for: check --base-url / HAI_API_BASE_URL, or run `hai login` for a new key."
+          })
+        }))
+    )
+    const report = {
+      ...identity,
       quota: { scope: quota.scope, limit: quota.limit, active: quota.active, available: quota.available }
     }
     if (json) return yield* Render.json(report)
     yield* Render.line(Render.fields([
-      ["key", report.key],
-      ["source", report.source],
-      ["base URL", `${report.base_url} (${report.base_url_source})`],
+      ...lines,
       ["quota", `${quota.active}/${quota.limit} sessions active, ${quota.available} available (${quota.scope})`]
     ]))
   })).pipe(Command.withDescription("Show the key in use, its source, the base URL and the quota"))

@@ -10,12 +10,16 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as HttpServer from "@effect/platform/HttpServer"
 import * as HaiAgents from "@hai-effect/core/HaiAgents"
 import * as HaiMcp from "@hai-effect/mcp/HaiMcp"
+import * as HttpSecurity from "@hai-effect/mcp/HttpSecurity"
 import * as Credentials from "@hai-effect/platform-node/Credentials"
+import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Fs from "node:fs/promises"
 import { createServer } from "node:http"
 import * as Path from "node:path"
@@ -27,30 +31,78 @@ import * as Render from "../Render.js"
 // serve
 // =============================================================================
 
+const formatHost = (host: string) => host.includes(":") ? `[${host}]` : host
+
+// Every interface: no single name to add to the Host allow-list.
+const isWildcard = (host: string) => host === "0.0.0.0" || host === "::" || host === "[::]"
+
 /**
- * `hai mcp serve [--http PORT] [--path /mcp]`
+ * `hai mcp serve [--http PORT] [--host 127.0.0.1] [--path /mcp] [--allow-host NAME]...
+ * [--allow-origin URL]... [--token TOKEN]`
+ *
+ * Over HTTP the server listens on loopback unless `--host` says otherwise, and then only with a
+ * bearer token (`--token` or `HAI_MCP_TOKEN`). Requests are checked by `HttpSecurity.guard`.
  *
  * @since 0.1.0
  * @category Commands
  */
 export const serve = Command.make("serve", {
   http: Options.integer("http").pipe(
-    Options.withDescription("Serve streamable HTTP on this port instead of stdio"),
+    Options.withDescription("Serve streamable HTTP on this port instead of stdio (0 picks a free port)"),
     Options.optional
   ),
-  path: Options.text("path").pipe(Options.withDescription("HTTP path"), Options.withDefault("/mcp"))
+  host: Options.text("host").pipe(
+    Options.withDescription("Address to listen on with --http; anything but loopback needs --token"),
+    Options.withDefault("127.0.0.1")
+  ),
+  path: Options.text("path").pipe(Options.withDescription("HTTP path"), Options.withDefault("/mcp")),
+  allowHost: Options.text("allow-host").pipe(
+    Options.withDescription("Also accept this name in the Host header (repeatable; loopback always is)"),
+    Options.repeated
+  ),
+  allowOrigin: Options.text("allow-origin").pipe(
+    Options.withDescription("Also accept browser requests from this origin, e.g. https://app.example (repeatable)"),
+    Options.repeated
+  ),
+  token: Options.redacted("token").pipe(
+    Options.withDescription("Require Authorization: Bearer <token> on every HTTP request"),
+    Options.withFallbackConfig(Config.redacted("HAI_MCP_TOKEN")),
+    Options.optional
+  )
 }, (o) =>
   Effect.gen(function*() {
+    const token = Option.filter(o.token, (t) => Redacted.value(t).length > 0)
+    if (Option.isSome(o.http) && !HttpSecurity.isLoopbackHost(o.host) && Option.isNone(token)) {
+      return yield* new CliError({
+        message: `Listening on ${o.host} would let other machines use your API key.`,
+        hint: "Pass --token <a long random string> (or set HAI_MCP_TOKEN), or keep the default --host 127.0.0.1."
+      })
+    }
     const found = yield* Global.credentials
     const client = yield* HaiAgents.make({ apiKey: found.apiKey, baseUrl: found.baseUrl, clientName: "hai-mcp" })
     const HaiLive = Layer.succeed(HaiAgents.HaiAgents, client)
     const info = { name: "hai", version: Global.version }
     if (Option.isSome(o.http)) {
-      yield* Render.info(`hai MCP server on http://127.0.0.1:${o.http.value}${o.path}`)
+      const allowedHosts = [...o.allowHost, ...(isWildcard(o.host) ? [] : [o.host])]
+      const announce = Layer.effectDiscard(Effect.gen(function*() {
+        const server = yield* HttpServer.HttpServer
+        const address = server.address as HttpServer.TcpAddress
+        yield* Render.info(`hai MCP server on http://${formatHost(address.hostname)}:${address.port}${o.path}`)
+        if (Option.isSome(token)) yield* Render.info("Clients must send Authorization: Bearer <token>.")
+      }))
       return yield* Layer.launch(
-        HaiMcp.layerHttp({ ...info, path: o.path as `/${string}` }).pipe(
+        Layer.mergeAll(
+          HaiMcp.layerHttp({
+            ...info,
+            path: o.path as `/${string}`,
+            allowedHosts,
+            allowedOrigins: o.allowOrigin,
+            token: Option.getOrUndefined(token)
+          }),
+          announce
+        ).pipe(
           Layer.provide(HaiLive),
-          Layer.provide(NodeHttpServer.layer(createServer, { port: o.http.value, host: "127.0.0.1" }))
+          Layer.provide(NodeHttpServer.layer(createServer, { port: o.http.value, host: o.host }))
         )
       )
     }

@@ -15,7 +15,6 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
-import * as Stream from "effect/Stream"
 import { CliError } from "../CliError.js"
 import * as Global from "../Global.js"
 import * as Render from "../Render.js"
@@ -98,6 +97,15 @@ const parseAnswer = (answer: unknown, structured: boolean): unknown => {
 }
 
 /**
+ * How long `hai run` waits for the cancel of an interrupted session to be answered before it
+ * exits anyway (the process also ignores further Ctrl-C for about as long).
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const cancelTimeout = Duration.seconds(5)
+
+/**
  * `hai run TASK [--agent NAME] [--max-steps N] [--max-time S] [-o PATH=VALUE ...]
  * [--answer-schema FILE] [--idle-timeout S]`
  *
@@ -106,7 +114,10 @@ const parseAnswer = (answer: unknown, structured: boolean): unknown => {
  */
 export const command = Command.make("run", {
   task: Args.text({ name: "task" }).pipe(Args.withDescription("What the agent should do")),
-  agent: Options.text("agent").pipe(Options.withDescription("Agent name"), Options.withDefault(defaultAgent)),
+  agent: Options.text("agent").pipe(
+    Options.withDescription(`Agent name (default: ${defaultAgent}; \`hai agents list\` shows the others)`),
+    Options.withDefault(defaultAgent)
+  ),
   maxSteps: Options.integer("max-steps").pipe(Options.withDescription("Most steps"), Options.optional),
   maxTime: Options.integer("max-time").pipe(
     Options.withDescription("Most seconds the agent may run"),
@@ -129,97 +140,113 @@ export const command = Command.make("run", {
   Global.withClient(Effect.scoped(Effect.gen(function*() {
     const { json } = yield* Global.globals
     const output = yield* Render.Output
+    const style = yield* Render.Style
     const overrides = yield* parseOverrides(o.override)
     const schema = Option.isSome(o.answerSchema) ? Option.some(yield* readSchema(o.answerSchema.value)) : Option.none()
     if (Option.isSome(schema)) overrides["agent.answer_format"] = schema.value
-    const handle = yield* Session.start({
-      agent: o.agent,
-      messages: o.task,
-      maxSteps: Option.getOrUndefined(o.maxSteps),
-      maxTime: Option.match(o.maxTime, { onNone: () => undefined, onSome: Duration.seconds }),
-      idleTimeout: Option.match(o.idleTimeout, { onNone: () => undefined, onSome: Duration.seconds }),
-      overrides: Object.keys(overrides).length > 0 ? overrides : undefined
-    })
-    const tty = !json && output.stderr.isTTY
-    let liveView = handle.session.agent_view_url ?? undefined
+    const spinning = !json && style.stderr
+    let liveView: string | undefined
     let steps = 0
     let last = "starting"
-    if (json) {
-      yield* Render.json({
-        type: "session",
-        id: handle.id,
-        status: handle.session.status.status,
-        live_view_url: liveView ?? null
-      })
-    } else {
-      yield* Render.info(`Session ${handle.id} (${o.agent})`)
-      if (liveView) yield* Render.info(`Live view: ${liveView}`)
-    }
+    let shown = false
+    let sessionId: string | undefined
 
+    const show = (item: ChangeFeed.IndexedEvent) => {
+      const url = liveViewOf(item.event)
+      const fresh = url !== undefined && url !== liveView
+      if (url !== undefined) liveView = url
+      steps = item.index + 1
+      last = Render.describeEvent(item.event)
+      if (json) {
+        output.stdout.write(`${JSON.stringify({ type: "event", index: item.index, event: item.event })}\n`)
+        return
+      }
+      if (spinning) output.stderr.write("\r\x1b[2K")
+      if (fresh) output.stderr.write(`Live view: ${url}\n`)
+      output.stderr.write(`  ${String(item.index).padStart(3)} ${last}\n`)
+    }
+    // The session's own watcher hands each event over before the turn it belongs to can settle,
+    // so every event is printed before the result, with no second reader and no wait after.
+    // Events that come before the session's header line is out wait for it.
+    const early: Array<ChangeFeed.IndexedEvent> = []
     const onEvent = (item: ChangeFeed.IndexedEvent) =>
       Effect.sync(() => {
-        const url = liveViewOf(item.event)
-        const fresh = url !== undefined && url !== liveView
-        if (url !== undefined) liveView = url
-        steps = item.index + 1
-        last = Render.describeEvent(item.event)
-        if (json) {
-          output.stdout.write(`${JSON.stringify({ type: "event", index: item.index, event: item.event })}\n`)
-          return
-        }
-        if (tty) output.stderr.write("\r\x1b[2K")
-        if (fresh) output.stderr.write(`Live view: ${url}\n`)
-        output.stderr.write(`  ${String(item.index).padStart(3)} ${last}\n`)
+        if (shown) show(item)
+        else early.push(item)
       })
-    const events = yield* handle.events.pipe(Stream.runForEach(onEvent), Effect.ignore, Effect.forkScoped)
 
-    let frame = 0
-    const spinner = tty
-      ? Option.some(
-        yield* handle.status.pipe(
-          Effect.flatMap((status) =>
-            Effect.sync(() => {
-              frame = (frame + 1) % frames.length
-              output.stderr.write(
-                `\r\x1b[2K${frames[frame]} ${status} · ${steps} events · ${Render.truncate(last, 60)}`
-              )
-            })
-          ),
-          Effect.repeat(Schedule.spaced("100 millis")),
-          Effect.forkScoped
+    return yield* Effect.gen(function*() {
+      const handle = yield* Session.start({
+        agent: o.agent,
+        messages: o.task,
+        maxSteps: Option.getOrUndefined(o.maxSteps),
+        maxTime: Option.match(o.maxTime, { onNone: () => undefined, onSome: Duration.seconds }),
+        idleTimeout: Option.match(o.idleTimeout, { onNone: () => undefined, onSome: Duration.seconds }),
+        overrides: Object.keys(overrides).length > 0 ? overrides : undefined,
+        cancelTimeout,
+        onEvent
+      })
+      sessionId = handle.id
+      liveView = handle.session.agent_view_url ?? undefined
+      if (json) {
+        yield* Render.json({
+          type: "session",
+          id: handle.id,
+          status: handle.session.status.status,
+          live_view_url: liveView ?? null
+        })
+      } else {
+        yield* Render.info(`Session ${handle.id} (${o.agent})`)
+        if (liveView) yield* Render.info(`Live view: ${liveView}`)
+      }
+      shown = true
+      for (const item of early.splice(0)) show(item)
+
+      let frame = 0
+      const spinner = spinning
+        ? Option.some(
+          yield* handle.status.pipe(
+            Effect.flatMap((status) =>
+              Effect.sync(() => {
+                frame = (frame + 1) % frames.length
+                output.stderr.write(
+                  `\r\x1b[2K${frames[frame]} ${status} · ${steps} events · ${Render.truncate(last, 60)}`
+                )
+              })
+            ),
+            Effect.repeat(Schedule.spaced("100 millis")),
+            Effect.forkScoped
+          )
         )
-      )
-      : Option.none()
+        : Option.none()
 
-    const result = yield* handle.awaitSettled().pipe(
+      const result = yield* handle.awaitSettled()
+      if (Option.isSome(spinner)) {
+        yield* Fiber.interrupt(spinner.value)
+        output.stderr.write("\r\x1b[2K")
+      }
+      const answer = parseAnswer(result.rawAnswer, Option.isSome(schema))
+      if (json) {
+        return yield* Render.json({
+          type: "result",
+          id: result.id,
+          status: result.status,
+          outcome: result.outcome,
+          answer,
+          live_view_url: liveView ?? null
+        })
+      }
+      yield* Render.info(`Session ${result.id} ${result.status}${result.outcome ? ` (${result.outcome})` : ""}.`)
+      yield* Render.line(Render.answer(answer))
+    }).pipe(
+      // Printed before the scope closes, that is before the session's cancel is sent.
       Effect.onInterrupt(() =>
         Effect.sync(() => {
-          if (tty) output.stderr.write("\r\x1b[2K")
-          output.stderr.write(`Interrupted: cancelling session ${handle.id}.\n`)
+          if (spinning) output.stderr.write("\r\x1b[2K")
+          output.stderr.write(
+            sessionId === undefined ? "Interrupted.\n" : `Interrupted: cancelling session ${sessionId}.\n`
+          )
         })
       )
     )
-    yield* Effect.sleep("10 millis").pipe(
-      Effect.repeat({ until: () => steps >= result.nextIndex }),
-      Effect.timeout("2 seconds"),
-      Effect.ignore
-    )
-    yield* Fiber.interrupt(events)
-    if (Option.isSome(spinner)) {
-      yield* Fiber.interrupt(spinner.value)
-      output.stderr.write("\r\x1b[2K")
-    }
-    const answer = parseAnswer(result.rawAnswer, Option.isSome(schema))
-    if (json) {
-      return yield* Render.json({
-        type: "result",
-        id: result.id,
-        status: result.status,
-        outcome: result.outcome,
-        answer,
-        live_view_url: liveView ?? null
-      })
-    }
-    yield* Render.info(`Session ${result.id} ${result.status}${result.outcome ? ` (${result.outcome})` : ""}.`)
-    yield* Render.line(Render.answer(answer))
   })))).pipe(Command.withDescription("Run an agent on a task and print its answer"))

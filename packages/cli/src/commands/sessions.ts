@@ -135,7 +135,7 @@ export const events = Command.make("events", {
  */
 export const watch = Command.make("watch", {
   id,
-  from: Options.integer("from").pipe(Options.withDescription("First event index"), Options.withDefault(0))
+  from: Options.integer("from").pipe(Options.withDescription("First event index (default: 0)"), Options.withDefault(0))
 }, (o) =>
   Global.withClient(Effect.gen(function*() {
     const { json } = yield* Global.globals
@@ -228,7 +228,18 @@ export const unshare = action(
 )
 
 /**
- * `hai sessions share ID`: prints the public replay link.
+ * A share link as a URL that opens in a browser: the API answers with the link's path
+ * (`/share/...`), which, like any relative reference in a response, is resolved against the
+ * URL of the server that sent it.
+ *
+ * @since 0.1.0
+ * @category Formatting
+ */
+export const absoluteShareUrl = (shareUrl: string, baseUrl: string): string =>
+  URL.canParse(shareUrl, baseUrl) ? new URL(shareUrl, baseUrl).href : shareUrl
+
+/**
+ * `hai sessions share ID`: prints the public replay link, as an absolute URL.
  *
  * @since 0.1.0
  * @category Commands
@@ -238,7 +249,8 @@ export const share = Command.make("share", { id }, ({ id }) =>
     const { json } = yield* Global.globals
     const hai = yield* HaiAgents.HaiAgents
     const link = yield* hai.sessions.share(id)
-    yield* Render.either(json, { id, share_url: link.share_url }, () => link.share_url)
+    const url = absoluteShareUrl(link.share_url, hai.options.baseUrl)
+    yield* Render.either(json, { id, share_url: url }, () => url)
   }))).pipe(Command.withDescription("Create a public replay link"))
 
 /**
