@@ -42,7 +42,9 @@ const benchmarks: ReadonlyArray<
   // Durable sessions over three PostgreSQL runners against plain Session.run, then a queue of many more.
   {
     name: "durable",
-    args: quick ? ["--sessions", "200", "--queued", "1000", "--limit", "100"] : ["--sessions", "1000", "--queued", "10000", "--limit", "400"]
+    args: quick
+      ? ["--sessions", "200", "--queued", "1000", "--limit", "100"]
+      : ["--sessions", "1000", "--queued", "10000", "--limit", "400"]
   },
   // Both again with each session read as a Stream (`Session.start`, `handle.events`).
   {
