@@ -292,7 +292,7 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
     yield* HttpServer.serveEffect(app)
 
     for (const agent of ["create", "tool", "wait", "between", "cancel", "bench"]) {
-      yield* registerAgents(emulator, agent, agent === "wait" ? 900 : 60)
+      yield* registerAgents(emulator, agent, agent === "wait" ? 3000 : 60)
     }
 
     const spawnRunner = (r: RunnerProcess) =>
@@ -370,11 +370,20 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
           return r
         }),
       /** Kills the runner that holds most of the round's trials, then releases the holds. */
-      killRound: (r: Round) =>
+      killRound: (r: Round, stillThere?: (trial: string) => Effect.Effect<boolean>) =>
         Effect.gen(function*() {
+          // A trial that left the point on its own before the kill (a wait that ended) is not counted.
+          if (stillThere !== undefined) {
+            for (const trial of [...r.held.keys()]) if (!(yield* stillThere(trial))) r.held.delete(trial)
+          }
+          if (r.held.size === 0) {
+            yield* Deferred.succeed(r.released, undefined)
+            round = undefined
+            return { victim: undefined, trials: [] as Array<string> }
+          }
           const counts = new Map<string, number>()
           for (const runner of r.held.values()) counts.set(runner, (counts.get(runner) ?? 0) + 1)
-          const victim = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0]
+          const victim: string | undefined = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0]
           yield* kill(victim)
           const trials = [...r.held.entries()].filter(([, runner]) => runner === victim).map(([trial]) => trial)
           kills.push({ point: r.point, runner: victim, trials })
