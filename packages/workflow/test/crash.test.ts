@@ -141,7 +141,13 @@ const campaign = (options: {
             logs
           )
         } else {
-          yield* waitUntil(`${id} to complete`, Effect.sync(() => h.done.has(id)), 120, logs)
+          const sessions = yield* h.sessionsOf(id)
+          yield* waitUntil(
+            `${id} to complete`,
+            Effect.sync(() => h.done.has(id)),
+            120,
+            () => `${sessions.map((s) => `${s.id} ${String(s.request.messages).slice(0, 20)} ${s.status}`).join("\n")}\n${logs()}`
+          )
         }
       }
       const t3 = Date.now()
