@@ -7,6 +7,7 @@ export default tseslint.config(
       "**/node_modules/**",
       "**/dist/**",
       "**/build/**",
+      ".build/**",
       "**/*.md",
       "bench/results/**",
       "bench/.compiled/**",
@@ -52,5 +53,10 @@ export default tseslint.config(
   {
     files: ["packages/*/src/**/*.ts"],
     rules: { "no-console": "error" }
+  },
+  {
+    // The package checks' CommonJS consumers are about require() itself.
+    files: ["scripts/packages/consumer/*.cjs", "scripts/packages/consumer/*.cts"],
+    rules: { "@typescript-eslint/no-require-imports": "off" }
   }
 )

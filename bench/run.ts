@@ -19,7 +19,10 @@ const benchmarks: ReadonlyArray<
   { readonly name: string; readonly args: ReadonlyArray<string>; readonly label?: string }
 > = [
   { name: "bundle-size", args: [] },
+  // `hai --help` and the MCP server's start-up: installed binary vs `pnpm hai` vs tsx.
+  { name: "cold-start", args: quick ? ["--quick"] : [] },
   { name: "get-vs-fetch", args: quick ? ["500", "3", "100"] : ["2000", "5", "200"] },
+  { name: "primitives", args: quick ? ["3"] : ["7"] },
   { name: "requests-per-session", args: quick ? ["20"] : ["40"] },
   { name: "webhook-savings", args: quick ? ["10", "20", "5"] : ["20", "30", "5"] },
   { name: "webhook-verify", args: quick ? ["7"] : ["21"] },
@@ -28,6 +31,11 @@ const benchmarks: ReadonlyArray<
     args: quick
       ? ["--sessions", "10", "--steps", "20", "--rounds", "1", "--capacity", "500"]
       : ["--sessions", "20", "--steps", "60", "--rounds", "3", "--capacity", "1000,2000"]
+  },
+  // The emulator's own memory and long-poll capacity, against the emulator before its modules split.
+  {
+    name: "emulator-rss",
+    args: quick ? ["--sessions", "1000", "--steps", "5"] : ["--sessions", "1000,10000"]
   },
   // A step a second per agent is the stress case (2,000 events/s); a step every 3 s is closer to
   // what a browsing agent does (a model call and a page action per step).

@@ -33,7 +33,9 @@ const measure = (mode: "longPoll" | "signals") =>
       transformClient: HttpClient.tapRequest(() => Effect.sync(() => requests++))
     }).pipe(
       Layer.provideMerge(Emulator.layerClient),
-      Layer.provideMerge(Emulator.layer({ webhookClient: Emulator.makeClient(bridge), concurrency: sessions })),
+      Layer.provideMerge(
+        Emulator.layer({ webhookClient: Emulator.makeClient(bridge), concurrency: sessions, tick: "300 millis" })
+      ),
       Layer.provideMerge(Layer.succeed(SessionSignals.SessionSignals, signals))
     )
     return yield* Effect.gen(function*() {

@@ -91,7 +91,7 @@ const offline = Layer.unwrapEffect(Effect.gen(function*() {
   const server = yield* Emulator.EmulatorServer
   const emulator = yield* Emulator.Emulator
   yield* emulator.registerScenario("h/web-surfer-holo3-1-35b", script)
-  yield* Console.log(`emulator listening on ${server.url} (set HAI_API_KEY to use the hosted API)`)
+  yield* Console.log(`emulator listening on ${server.url}, ${emulator.pace} (set HAI_API_KEY to use the hosted API)`)
   return HaiAgents.layer({ apiKey: emulator.apiKey, baseUrl: server.url })
 })).pipe(
   Layer.provide(FetchHttpClient.layer),

@@ -521,6 +521,14 @@ const pagination: Record<string, { readonly style: "page" | "offset"; readonly i
   "vaults.list": { style: "offset", items: "vaults" }
 }
 
+/**
+ * Operations the server may hold open (long-polls): the query parameter that says for how many
+ * seconds. The transport gives such a request that long on top of its timeout.
+ */
+const longPolls: Record<string, string> = {
+  "sessions.changes": "wait_for_seconds"
+}
+
 const camel = (s: string) => s.replace(/[-_]([a-z])/g, (_, c) => c.toUpperCase())
 
 interface Op {
@@ -600,6 +608,13 @@ const qualify = (e: string) =>
   e.replace(/(?<![.\w])([A-Z][A-Za-z0-9]*)\b(?!\()/g, (m) => m === "Schema" ? m : `Wire.${m}`)
     .replace(/(?<![.\w])openEnum\(/g, "Wire.openEnum(")
 
+const longPollOf = (op: Op): string => {
+  const param = longPolls[`${op.group}.${op.method}`]
+  if (param === undefined) return "undefined"
+  if (!op.query.some((p) => p.name === param)) throw new Error(`${op.group}.${op.method} has no query ${param}`)
+  return JSON.stringify(param)
+}
+
 const endpointDescriptors = ops.map((op) => {
   const d = decodeKind(op)
   const idempotencyHeader = op.headers.find((h) => h.name.toLowerCase() === "idempotency-key")
@@ -614,7 +629,8 @@ const endpointDescriptors = ops.map((op) => {
   idempotencyKey: ${idempotencyHeader ? "true" : "false"},
   decode: "${d.kind}",
   successStatus: ${JSON.stringify(op.success.map((s) => s.status))},
-  response: ${qualify(d.schema)}
+  response: ${qualify(d.schema)},
+  longPoll: ${longPollOf(op)}
 } as const`
 })
 
@@ -721,6 +737,8 @@ export interface Endpoint {
   readonly decode: "json" | "option" | "void" | "bytes"
   readonly successStatus: ReadonlyArray<number>
   readonly response: Schema.Schema<any, any> | undefined
+  /** The query parameter that lets the server hold the answer that many seconds (a long-poll). */
+  readonly longPoll: string | undefined
 }
 
 ${endpointDescriptors.join("\n\n")}

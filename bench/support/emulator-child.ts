@@ -11,7 +11,8 @@
  * - `bench/hang`: never finishes on its own (force answer or cancel ends it).
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Emulator, Scenario } from "@hai-effect/emulator"
+import * as Emulator from "@hai-effect/emulator/Emulator"
+import * as Scenario from "@hai-effect/emulator/Scenario"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 

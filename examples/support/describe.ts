@@ -20,8 +20,12 @@ const describeAgentEvent = (data: Wire.AgentEvent["data"]): string => {
       return `tool result: ${clip(JSON.stringify(data.result))}`
     case "error_event":
       return `error: ${clip(data.error)}`
-    case "message_event":
-      return `message from ${data.caller_id}`
+    case "message_event": {
+      const text = (data.content ?? []).filter((c): c is string => typeof c === "string").join(" ")
+      return `message from ${data.caller_id}${text ? `: ${clip(text)}` : ""}`
+    }
+    case "flow_event":
+      return `flow: ${data.flow} (by ${data.origin})`
     default:
       return String(data.kind)
   }
@@ -31,6 +35,18 @@ const describeAgentEvent = (data: Wire.AgentEvent["data"]): string => {
 export const describeEvent = ({ event, index }: ChangeFeed.IndexedEvent): string => {
   const head = `#${String(index).padStart(3, " ")}`
   switch (event.type) {
+    case "RequestStartEvent":
+      return `${head} request received`
+    case "RequestStartDispatchedEvent":
+      return `${head} dispatched to an agent`
+    case "RunnerSessionEvent":
+      return `${head} environment ready (runner ${event.data.runner_session_id})`
+    case "AttachmentEvent":
+      return `${head} ${
+        event.data.origin === "user" ? "you attached" : "agent attached"
+      } ${event.data.name} (${event.data.size_bytes} bytes)`
+    case "FileTransferEvent":
+      return `${head} file ${event.data.direction}: ${event.data.path}`
     case "AgentStartedEvent":
       return `${head} agent started`
     case "LiveViewUrlEvent":
@@ -51,6 +67,6 @@ export const describeEvent = ({ event, index }: ChangeFeed.IndexedEvent): string
     case "AgentErrorEvent":
       return `${head} agent error: ${clip(event.data.error)}`
     default:
-      return `${head} ${String(event.type)}`
+      return `${head} event ${String(event.type)}`
   }
 }

@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
+import { version as internalVersion } from "./internal/version.js"
 
 /**
  * The name sent in `X-HCompany-Client-Name`.
@@ -29,7 +30,7 @@ export const clientName = "hai-cli"
  * @since 0.1.0
  * @category Constants
  */
-export const version = "0.1.0"
+export const version: string = internalVersion
 
 /**
  * The options every subcommand sees.

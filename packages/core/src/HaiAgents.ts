@@ -24,15 +24,11 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as FiberRef from "effect/FiberRef"
-import { constTrue } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -86,6 +82,23 @@ export interface Options {
   readonly longPollMargin?: Duration.DurationInput | undefined
   /** When to retry and how long to wait. Default {@link RetryPolicy.defaultSchedule}. */
   readonly retrySchedule?: RetryPolicy.RetrySchedule | undefined
+  /**
+   * The longest wait honoured from a server's `Retry-After` (or `retry-after-ms`,
+   * `X-RateLimit-Reset`); a longer ask is cut to it. Default 60 seconds, as in the official SDKs.
+   */
+  readonly maxRetryAfter?: Duration.DurationInput | undefined
+  /**
+   * How long the retries of one call may take in all, from its first failure: no retry starts
+   * past it, and the last one is given only what is left. Default 2 minutes.
+   */
+  readonly retryBudget?: Duration.DurationInput | undefined
+  /**
+   * Also trace each HTTP attempt with `@effect/platform`'s `http.client` span (request and response
+   * headers, redacted) under the operation's span. Off by default: each call is one span, named
+   * after the operation (`HaiAgents.sessions.get`), with the method, path, server and status, and
+   * it is that span that goes out in `traceparent`.
+   */
+  readonly httpSpans?: boolean | undefined
   /** Extra headers sent with every request. */
   readonly headers?: Readonly<Record<string, string>> | undefined
   /** Largest request body sent, in bytes. Default 10 MB, the gateway's limit. */
@@ -146,9 +159,13 @@ export declare namespace HaiAgents {
  */
 export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
   Effect.map(HttpClient.HttpClient, (httpClient) => {
-    const baseUrl = new URL(
+    const baseUrl = parseBaseUrl(
       options.baseUrl !== undefined ? String(options.baseUrl) : environments[options.environment ?? "eu"]
     )
+    if (baseUrl === undefined) {
+      // Never the value itself: a key pasted into the wrong setting must not end up in a log.
+      throw new Error(`HaiAgents: the baseUrl option is not an http(s) URL; ${baseUrlExample}`)
+    }
     const apiKey = Redacted.isRedacted(options.apiKey) ? options.apiKey : Redacted.make(options.apiKey)
     const timeout = Duration.decode(options.timeout ?? "60 seconds")
     const client = options.transformClient ? options.transformClient(httpClient) : httpClient
@@ -159,8 +176,11 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       longPollMargin: Duration.decode(options.longPollMargin ?? "10 seconds"),
       timeoutBy: options.timeoutBy ?? "abort",
       retrySchedule: options.retrySchedule ?? RetryPolicy.defaultSchedule,
+      maxRetryAfter: Duration.decode(options.maxRetryAfter ?? RetryPolicy.defaultMaxRetryAfter),
+      retryBudget: Duration.decode(options.retryBudget ?? RetryPolicy.defaultRetryBudget),
       maxBodyBytes: options.maxBodyBytes ?? 10 * 1024 * 1024,
-      headers: { ...runtimeHeaders(options.clientName), ...options.headers }
+      headers: { ...runtimeHeaders(options.clientName), ...options.headers },
+      httpSpans: options.httpSpans ?? false
     }
     const run = Transport.makeRunner(client, config)
     const paginate = Transport.makePaginator(run)
@@ -172,21 +192,20 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         timeout
       }
     }
-    // Neither the operation's span nor the HTTP request's: see `unspannedOf`. A fiber that runs
-    // with the tracer off (the session watcher) needs no switch per request.
-    const quietClient = HttpClient.transformResponse(
-      client,
-      (effect) =>
-        Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) =>
-          fiber.getFiberRef(FiberRef.currentTracerEnabled)
-            ? Effect.locally(effect, HttpClient.currentTracerDisabledWhen, constTrue)
-            : effect
-        )
-    )
-    const quiet = Transport.makeRunner(quietClient, config, false)
+    // Neither the operation's span nor the HTTP request's: see `unspannedOf`.
+    const quiet = Transport.makeRunner(client, config, false)
     unspanned.set(service, Endpoints.makeResources(quiet, Transport.makePaginator(quiet), false))
     return service
   })
+
+const baseUrlExample = "e.g. https://agp.eu.hcompany.ai, or http://127.0.0.1:8000 for a local emulator"
+
+/** The URL when `value` is an absolute http(s) URL. */
+const parseBaseUrl = (value: string): URL | undefined => {
+  if (!URL.canParse(value)) return undefined
+  const url = new URL(value)
+  return url.protocol === "http:" || url.protocol === "https:" ? url : undefined
+}
 
 // Kept beside the service rather than in it, so that a service made by hand (a test double)
 // needs nothing more: it is used as it is.
@@ -232,6 +251,8 @@ export const layer = (options: Options): Layer.Layer<HaiAgents, never, HttpClien
 /**
  * Reads the key from `HAI_API_KEY` (or the older `H_API_KEY`) and the base URL from
  * `HAI_API_BASE_URL`, through Effect's `ConfigProvider`; other options come from the argument.
+ * A base URL that is not an http(s) URL fails with a `ConfigError` that names the setting and
+ * never shows its value (it may be a key pasted into the wrong place).
  *
  * @example
  * import { FetchHttpClient } from "@effect/platform"
@@ -258,6 +279,11 @@ export const layerConfig = (
           || given instanceof URL
         ? given
         : Option.getOrUndefined(yield* given)
+      if (configured !== undefined && parseBaseUrl(String(configured)) === undefined) {
+        return yield* Effect.fail(
+          ConfigError.InvalidData(["baseUrl"], `The baseUrl option is not an http(s) URL (${baseUrlExample})`)
+        )
+      }
       const baseUrl = configured ?? Option.getOrUndefined(yield* config.baseUrl)
       return yield* make({ ...options, apiKey, baseUrl })
     })
@@ -273,7 +299,16 @@ export const config = {
   apiKey: Config.redacted(Config.nonEmptyString("HAI_API_KEY")).pipe(
     Config.orElse(() => Config.redacted(Config.nonEmptyString("H_API_KEY")))
   ),
-  baseUrl: Config.option(Config.nonEmptyString("HAI_API_BASE_URL"))
+  baseUrl: Config.option(
+    Config.nonEmptyString().pipe(
+      Config.map((value) => value.trim()),
+      Config.validate({
+        message: `Expected an http(s) URL (${baseUrlExample}); the value is not shown, as it may be a secret`,
+        validation: (value) => parseBaseUrl(value) !== undefined
+      }),
+      Config.nested("HAI_API_BASE_URL")
+    )
+  )
 }
 
 /**

@@ -10,6 +10,7 @@
 import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import * as Bounded from "./internal/bounded.js"
 import * as Wire from "./Wire.js"
 
 /**
@@ -37,33 +38,97 @@ export const RequestInfo = {
 
 const where = (e: { readonly method: string; readonly url: string }) => `${e.method} ${e.url}`
 
+// Details come from servers: rendered within bounds, whatever their depth or size.
 const formatDetail = (detail: unknown): string =>
-  detail === undefined || detail === null
-    ? ""
-    : typeof detail === "string"
-    ? `: ${detail}`
-    : `: ${JSON.stringify(detail)}`
+  detail === undefined || detail === null ? "" : `: ${Bounded.render(detail)}`
 
 const formatDelay = (millis: number | undefined) =>
   millis === undefined ? "" : ` Retry after ${Duration.format(Duration.millis(Math.max(0, Math.ceil(millis))))}.`
 
 /**
+ * What kept a request from getting an answer, as far as the platform's error tells.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const TransportFailure = Schema.Literal(
+  "ConnectionRefused",
+  "DnsLookup",
+  "Tls",
+  "ConnectTimeout",
+  "ConnectionReset",
+  "Unreachable",
+  "InvalidUrl",
+  "Other"
+)
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type TransportFailure = typeof TransportFailure.Type
+
+const transportFailures: Record<TransportFailure, readonly [what: string, advice: string]> = {
+  ConnectionRefused: [
+    "connection refused",
+    "Nothing accepts connections at that address: check the base URL (HAI_API_BASE_URL or the baseUrl option) and that the server runs."
+  ],
+  DnsLookup: [
+    "the host name could not be resolved",
+    "Check the host name in the base URL and this machine's DNS."
+  ],
+  Tls: [
+    "the TLS handshake failed",
+    "Check the base URL's scheme (the service is https://, a local emulator http://) and any proxy or certificate in between."
+  ],
+  ConnectTimeout: [
+    "no connection could be made in time",
+    "Check the network, any firewall or proxy, and the base URL."
+  ],
+  ConnectionReset: [
+    "the connection was closed before the answer",
+    "Check the network or proxy; idempotent calls were already retried."
+  ],
+  Unreachable: [
+    "the network or host is unreachable",
+    "Check this machine's network and the base URL."
+  ],
+  InvalidUrl: [
+    "the URL is not valid",
+    "Check the base URL and the ids passed to the call."
+  ],
+  Other: ["", "Check the network and the base URL; idempotent calls were already retried."]
+}
+
+const describeFailure = (kind: TransportFailure | undefined, reason: string) => {
+  const [what] = transportFailures[kind ?? "Other"]
+  return what === "" ? reason : `${what} (${reason})`
+}
+
+/**
  * The request never got an HTTP answer: DNS, connection refused or reset, TLS, an aborted body.
+ * `kind` names which, when the platform's error tells; `cause` is the platform's error itself
+ * (without the request's authorization header).
  *
  * @since 0.1.0
  * @category Errors
  */
 export class TransportError extends Schema.TaggedError<TransportError>("@hai-effect/core/TransportError")(
   "TransportError",
-  { ...RequestInfo, reason: Schema.String }
+  {
+    ...RequestInfo,
+    reason: Schema.String,
+    kind: Schema.optional(TransportFailure),
+    cause: Schema.optional(Schema.Defect)
+  }
 ) {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
   /** @since 0.1.0 */
   get message() {
-    return `${
-      where(this)
-    } failed before an answer arrived (${this.reason}). Check the network and the base URL; idempotent calls were already retried.`
+    return `${where(this)} failed before an answer arrived: ${describeFailure(this.kind, this.reason)}. ${
+      transportFailures[this.kind ?? "Other"][1]
+    }`
   }
 }
 
@@ -164,8 +229,9 @@ export class Unprocessable extends Schema.TaggedError<Unprocessable>("@hai-effec
   readonly [TypeId]: TypeId = TypeId
   /** @since 0.1.0 */
   get message() {
-    const lines = this.detail.map((d) => `${d.loc.join(".")}: ${d.msg}`)
-    const body = lines.length > 0 ? lines.join("; ") : JSON.stringify(this.raw ?? null)
+    const lines = this.detail.slice(0, 20).map((d) => `${Bounded.render(d.loc.join("."))}: ${Bounded.render(d.msg)}`)
+    if (this.detail.length > 20) lines.push(`and ${this.detail.length - 20} more`)
+    const body = lines.length > 0 ? lines.join("; ") : Bounded.render(this.raw ?? null)
     return `${where(this)} was rejected as invalid (422): ${body}. Fix the fields named above.`
   }
 }
@@ -230,30 +296,45 @@ export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>("@hai
   readonly [TypeId]: TypeId = TypeId
   /** @since 0.1.0 */
   get message() {
-    return `${
-      where(this)
-    } answered with an unexpected status ${this.status}: ${this.excerpt}. Check the base URL points at the Agents API.`
+    return `${where(this)} answered with an unexpected status ${this.status}: ${
+      Bounded.render(this.excerpt)
+    }. Check the base URL points at the Agents API.`
   }
 }
 
 /**
  * The answer did not match the API's schema. `path` names the bad field, `excerpt` shows the
- * start of the body.
+ * start of the body. `kind` is `"NotJson"` when the body was not JSON at all (an HTML page: the
+ * base URL points at something other than the API), `"Schema"` when it was JSON of another shape.
  *
  * @since 0.1.0
  * @category Errors
  */
 export class DecodeError extends Schema.TaggedError<DecodeError>("@hai-effect/core/DecodeError")(
   "DecodeError",
-  { ...RequestInfo, status: Schema.Number, path: Schema.String, issue: Schema.String, excerpt: Schema.String }
+  {
+    ...RequestInfo,
+    status: Schema.Number,
+    path: Schema.String,
+    issue: Schema.String,
+    excerpt: Schema.String,
+    kind: Schema.optional(Schema.Literal("NotJson", "Schema")),
+    contentType: Schema.optional(Schema.String)
+  }
 ) {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
   /** @since 0.1.0 */
   get message() {
+    const excerpt = Bounded.render(this.excerpt)
+    if (this.kind === "NotJson") {
+      return `${where(this)} answered ${this.status} with a body that is not JSON${
+        this.contentType ? ` (${Bounded.render(this.contentType)})` : ""
+      }: ${excerpt}. The base URL seems to point at something other than the Agents API (a web page, a proxy): check HAI_API_BASE_URL or the baseUrl option.`
+    }
     return `${where(this)} answered ${this.status} with a body that does not match the API schema at ${
-      this.path || "(root)"
-    }: ${this.issue}. Body starts with: ${this.excerpt}. Upgrade @hai-effect/core if the API changed.`
+      Bounded.render(this.path || "(root)")
+    }: ${Bounded.render(this.issue)}. Body starts with: ${excerpt}. Upgrade @hai-effect/core if the API changed.`
   }
 }
 
@@ -291,7 +372,7 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>("@hai-eff
   readonly [TypeId]: TypeId = TypeId
   /** @since 0.1.0 */
   get message() {
-    return `${this.operation} was not sent: ${this.path || "(argument)"} ${this.issue}.`
+    return `${this.operation} was not sent: ${Bounded.render(this.path || "(argument)")} ${Bounded.render(this.issue)}.`
   }
 }
 
@@ -305,15 +386,20 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>("@hai-eff
  */
 export class OutcomeUnknown extends Schema.TaggedError<OutcomeUnknown>("@hai-effect/core/OutcomeUnknown")(
   "OutcomeUnknown",
-  { ...RequestInfo, reason: Schema.String }
+  {
+    ...RequestInfo,
+    reason: Schema.String,
+    kind: Schema.optional(TransportFailure),
+    cause: Schema.optional(Schema.Defect)
+  }
 ) {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
   /** @since 0.1.0 */
   get message() {
-    return `${
-      where(this)
-    } may or may not have taken effect (${this.reason}); it was not retried because repeating it could act twice. Check the resource's state before trying again.`
+    return `${where(this)} may or may not have taken effect (${
+      describeFailure(this.kind, this.reason)
+    }); it was not retried because repeating it could act twice. Check the resource's state before trying again.`
   }
 }
 
@@ -402,14 +488,22 @@ export const HaiError: Schema.Union<[
 export class AnswerValidationError extends Schema.TaggedError<AnswerValidationError>(
   "@hai-effect/core/AnswerValidationError"
 )("AnswerValidationError", { sessionId: Schema.String, raw: Schema.Unknown, issues: Schema.String }) {
+  constructor(
+    props: { readonly sessionId: string; readonly raw: unknown; readonly issues: string },
+    options?: Schema.MakeOptions
+  ) {
+    // The answer is kept whole, but not deeper than JSON can be printed: a hostile answer nested
+    // 100,000 levels would make the error itself unprintable.
+    super({ ...props, raw: Bounded.copy(props.raw, undefined, Bounded.answerLimits) }, options)
+  }
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
   /** @since 0.1.0 */
   get message() {
-    const raw = typeof this.raw === "string" ? this.raw : JSON.stringify(this.raw)
-    return `Session ${this.sessionId} answered, but the answer does not match the answer Schema: ${this.issues}. Raw answer: ${
-      raw === undefined ? "(none)" : raw.length > 300 ? `${raw.slice(0, 300)}…` : raw
-    }. Loosen the Schema or describe the expected shape in the task.`
+    const raw = this.raw === undefined ? "(none)" : Bounded.cut(Bounded.render(this.raw), 300)
+    return `Session ${this.sessionId} answered, but the answer does not match the answer Schema: ${
+      Bounded.render(this.issues)
+    }. Raw answer: ${raw}. Loosen the Schema or describe the expected shape in the task.`
   }
 }
 
@@ -435,7 +529,8 @@ export class SessionFailed extends Schema.TaggedError<SessionFailed>("@hai-effec
   get message() {
     const code = this.errorCode ? ` [${this.errorCode}]` : ""
     const why = this.reason ? ` (${this.reason})` : ""
-    return `Session ${this.sessionId} ended ${this.status}${code}${why}${this.error ? `: ${this.error}` : ""}. ${
+    const error = this.error ? `: ${Bounded.render(this.error)}` : ""
+    return `Session ${this.sessionId} ended ${Bounded.render(this.status)}${code}${why}${error}. ${
       this.status === "timed_out"
         ? "Raise max_time_s / max_steps or narrow the task."
         : this.status === "interrupted"

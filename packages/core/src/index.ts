@@ -85,3 +85,10 @@ export * as Tool from "./Tool.js"
  * @since 0.1.0
  */
 export * as Toolkit from "./Toolkit.js"
+
+/**
+ * One-time codes: find them in messages, and a ready tool that hands them to the agent.
+ *
+ * @since 0.1.0
+ */
+export * as Otp from "./Otp.js"

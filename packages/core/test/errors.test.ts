@@ -3,18 +3,23 @@
  * bad field, requests refused before sending, lost connections, and the API key kept out of all
  * of it.
  */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Inspectable from "effect/Inspectable"
+import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
 import * as util from "node:util"
+import * as HaiAgents from "../src/HaiAgents.js"
 import * as HaiError from "../src/HaiError.js"
 import * as RetryPolicy from "../src/RetryPolicy.js"
 import * as Wire from "../src/Wire.js"
@@ -406,12 +411,15 @@ describe("the API key never shows", () => {
       }))
   }
 
-  it.effect("spans (names, attributes, events, exits) carry no key", () =>
+  it.effect("spans (names, attributes, events, exits) carry no key, the platform's request spans included", () =>
     Effect.gen(function*() {
       const { spans, tracer } = recording()
       const f = fake((_, i) => i === 0 ? json(200, statusJson) : json(401, { detail: "bad key" }))
-      yield* call(f, (hai) => Effect.exit(Effect.zip(hai.sessions.status(SESSION_ID), hai.sessions.status(SESSION_ID))))
-        .pipe(Effect.withTracer(tracer))
+      yield* call(
+        f,
+        (hai) => Effect.exit(Effect.zip(hai.sessions.status(SESSION_ID), hai.sessions.status(SESSION_ID))),
+        { httpSpans: true }
+      ).pipe(Effect.withTracer(tracer))
       assert.isAbove(spans.length, 1)
       assert.isTrue(spans.some((s) => s.name === "HaiAgents.sessions.status"))
       // What an exporter sends: names, attributes, events, and the cause of failed spans.
@@ -457,5 +465,111 @@ describe("the API key never shows", () => {
       const error = yield* call(f, (hai) => hai.sessions.status(SESSION_ID), noRetry).pipe(Effect.flip)
       const encoded = Schema.encodeSync(HaiError.HaiError)(error)
       assert.notInclude(JSON.stringify(encoded), API_KEY)
+    }))
+})
+
+// ---------------------------------------------------------------------------------------------
+// What a transport error keeps of the platform's error
+// ---------------------------------------------------------------------------------------------
+
+describe("a transport error keeps its cause and names it (16.4, 14.7)", () => {
+  /** A client whose requests fail as undici and fetch fail: a RequestError over Node's error. */
+  const failingWith = (cause: unknown, description?: string) => {
+    const sent: Array<HttpClientRequest.HttpClientRequest> = []
+    const client = HttpClient.make((request) => {
+      sent.push(request)
+      return Effect.fail(
+        new HttpClientError.RequestError({
+          request,
+          reason: "Transport",
+          cause,
+          ...(description !== undefined ? { description } : {})
+        })
+      )
+    })
+    return { client, sent }
+  }
+  const nodeError = (code: string, message: string) => Object.assign(new Error(message), { code })
+  const run = (client: HttpClient.HttpClient, use: (hai: HaiAgents.Service) => Effect.Effect<unknown, any>) =>
+    Effect.flatMap(HaiAgents.HaiAgents, use).pipe(
+      Effect.provide(
+        HaiAgents.layer({ apiKey: API_KEY, baseUrl: "https://api.test", ...noRetry }).pipe(
+          Layer.provide(Layer.succeed(HttpClient.HttpClient, client))
+        )
+      ),
+      Effect.flip
+    )
+
+  it.effect("the platform's error is kept as cause, with Node's error under it", () =>
+    Effect.gen(function*() {
+      const refused = nodeError("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:9")
+      const { client } = failingWith(refused)
+      const error = yield* run(client, (hai) => hai.sessions.status(SESSION_ID))
+      assert.strictEqual(error._tag, "TransportError")
+      assert.isTrue(HttpClientError.isHttpClientError(error.cause), "the platform's error is not kept")
+      assert.strictEqual((error.cause as HttpClientError.RequestError).reason, "Transport")
+      assert.strictEqual((error.cause as HttpClientError.RequestError).cause, refused)
+      assert.strictEqual(error.kind, "ConnectionRefused")
+    }))
+
+  it.effect("the kept cause does not carry the key: inspect, message, String, JSON, Cause.pretty, encode", () =>
+    Effect.gen(function*() {
+      const { client, sent } = failingWith(nodeError("ECONNRESET", "socket hang up"))
+      const error = yield* run(client, (hai) => hai.sessions.sendMessages(SESSION_ID, { message: "hi" }))
+      assert.strictEqual(error._tag, "OutcomeUnknown")
+      assert.isDefined(error.cause)
+      assertNoKey("OutcomeUnknown with cause", error)
+      assertNoKey("its cause", error.cause)
+      assert.notInclude(Cause.pretty(Cause.fail(error)), API_KEY)
+      assert.notInclude(JSON.stringify(Schema.encodeSync(HaiError.HaiError)(error)), API_KEY)
+      assert.strictEqual(sent[0].headers["authorization"], `Bearer ${API_KEY}`)
+    }))
+
+  const kinds: ReadonlyArray<readonly [string, unknown, HaiError.TransportFailure, string]> = [
+    [
+      "connection refused",
+      nodeError("ECONNREFUSED", "connect ECONNREFUSED"),
+      "ConnectionRefused",
+      "connection refused"
+    ],
+    ["DNS", nodeError("ENOTFOUND", "getaddrinfo ENOTFOUND nowhere.invalid"), "DnsLookup", "host name"],
+    ["DNS, temporary", nodeError("EAI_AGAIN", "getaddrinfo EAI_AGAIN"), "DnsLookup", "host name"],
+    ["TLS", nodeError("ERR_SSL_WRONG_VERSION_NUMBER", "wrong version number"), "Tls", "TLS"],
+    ["a certificate", nodeError("DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed certificate"), "Tls", "TLS"],
+    ["connect timeout", nodeError("UND_ERR_CONNECT_TIMEOUT", "Connect Timeout Error"), "ConnectTimeout", "in time"],
+    ["reset", nodeError("ECONNRESET", "read ECONNRESET"), "ConnectionReset", "closed"],
+    ["unreachable", nodeError("EHOSTUNREACH", "connect EHOSTUNREACH"), "Unreachable", "unreachable"],
+    // fetch: a TypeError over undici's error over Node's.
+    [
+      "fetch's TypeError",
+      new TypeError("fetch failed", { cause: nodeError("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:9") }),
+      "ConnectionRefused",
+      "connection refused"
+    ],
+    // Happy eyeballs: an AggregateError of one error per address tried.
+    [
+      "every address refused",
+      new AggregateError([nodeError("ECONNREFUSED", "::1"), nodeError("ECONNREFUSED", "127.0.0.1")], "connect"),
+      "ConnectionRefused",
+      "connection refused"
+    ]
+  ]
+  for (const [name, cause, kind, words] of kinds) {
+    it.effect(`${name}: kind ${kind}, and the message says so`, () =>
+      Effect.gen(function*() {
+        const { client } = failingWith(cause)
+        const error = yield* run(client, (hai) => hai.sessions.status(SESSION_ID))
+        assert.strictEqual(error._tag, "TransportError")
+        assert.strictEqual(error.kind, kind)
+        assert.include(error.message, words)
+      }))
+  }
+
+  it.effect("a reason the platform cannot name is still reported, as Other", () =>
+    Effect.gen(function*() {
+      const { client } = failingWith(new Error("something odd"))
+      const error = yield* run(client, (hai) => hai.sessions.status(SESSION_ID))
+      assert.strictEqual(error.kind, "Other")
+      assert.include(error.message, "something odd")
     }))
 })

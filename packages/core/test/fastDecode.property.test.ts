@@ -38,14 +38,14 @@ type Outcome = "agree" | "fast gave up"
  * The two decoders agree on `input`. `mustAccept`: a value Schema accepts must not be left to
  * Schema (true for JSON without the keys that make Schema throw).
  */
-const agree = (schema: Schema.Schema<any, any>, input: unknown, mustAccept = true): Outcome => {
+const agree = (schema: Schema.Schema<any, any>, input: unknown, mustAccept = true, exact = false): Outcome => {
   let full: Either.Either<unknown, ParseResult.ParseError> | "throws"
   try {
-    full = Schema.decodeUnknownEither(schema)(input)
+    full = Schema.decodeUnknownEither(schema, exact ? { onExcessProperty: "error" } : undefined)(input)
   } catch {
     full = "throws"
   }
-  const fast = FastDecode.make(schema)(input)
+  const fast = FastDecode.make(schema, { exact })(input)
   if (fast === undefined) {
     if (mustAccept && full !== "throws" && Either.isRight(full) && full.right !== undefined) {
       assert.fail(`Schema accepts what the fast decoder left to it: ${JSON.stringify(input)}`)
@@ -232,5 +232,46 @@ describe("a schema that only checks encodes what it decoded unchanged", () => {
       assert.deepStrictEqual(shape(encoded), shape(decoded))
       assert.strictEqual(JSON.stringify(encoded), JSON.stringify(decoded))
     }, { fastCheck: { numRuns: 20 } })
+  }
+})
+
+describe("exact, as requests are read: a key the schema does not name is refused as Schema refuses it", () => {
+  const requests = Endpoints.all.flatMap((endpoint) =>
+    [["body", endpoint.body], ["query", endpoint.query]].filter(([, s]) => s !== undefined).map(([part, schema]) =>
+      [`${endpoint.name} ${part}`, schema as Schema.Schema<any, any>] as const
+    )
+  )
+  /** A value with one more key, put into one of its objects. */
+  const withExtraKey = (value: unknown) =>
+    fc.tuple(fc.constantFrom(...paths(value)), fc.constantFrom("extra", "agnt", "kind2", "0")).map(([at, key]) => {
+      const target = at.reduce((v: any, k) => v?.[k], value)
+      return target !== null && typeof target === "object" && !Array.isArray(target)
+        ? mutate(value, [...at, key], "x", false)
+        : value
+    })
+
+  for (const [name, schema] of requests) {
+    it.prop(name, [
+      Arbitrary.make(Schema.encodedSchema(schema)).chain((valid) => fc.oneof(fc.constant(valid), withExtraKey(valid)))
+    ], ([input]) => {
+      agree(schema, input, false, true)
+    }, { fastCheck: { numRuns: 30 } })
+  }
+
+  it("the long-poll query, which the fast path answers alone, is exact without Schema", () => {
+    const decode = FastDecode.make(Endpoints.sessions_changes.query, { exact: true })
+    assert.deepStrictEqual(decode({ from_index: 3, wait_for_seconds: 20 }), { from_index: 3, wait_for_seconds: 20 })
+    assert.isUndefined(decode({ from_index: 3, wait_seconds: 20 }))
+  })
+
+  for (const [name, schema] of custom) {
+    it.prop(
+      `${name}, exact`,
+      [fc.oneof(Arbitrary.make(Schema.encodedSchema(schema)), fc.jsonValue({ maxDepth: 3 }))],
+      ([input]) => {
+        agree(schema, input, false, true)
+      },
+      { fastCheck: { numRuns: 200 } }
+    )
   }
 })

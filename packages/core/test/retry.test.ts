@@ -12,6 +12,7 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
 import type * as HaiAgents from "../src/HaiAgents.js"
+import * as HaiError from "../src/HaiError.js"
 import * as RetryPolicy from "../src/RetryPolicy.js"
 import type { Fake, Reply } from "./support/fake.js"
 import { call, empty, fake, json, SESSION_ID } from "./support/fake.js"
@@ -429,5 +430,148 @@ describe("timeouts", () => {
       const fiber = yield* start(f, (hai) => hai.sessions.status(SESSION_ID))
       yield* advance(0)
       assert.isTrue(Exit.isSuccess(yield* Fiber.join(fiber)))
+    }))
+})
+
+describe("transient failures: one definition", () => {
+  const info = { method: "GET", url: "https://api.test/x" }
+  const errors: ReadonlyArray<readonly [HaiError.HaiError, boolean]> = [
+    [new HaiError.TransportError({ ...info, reason: "ECONNRESET" }), true],
+    [new HaiError.TimeoutError({ ...info, timeoutMillis: 1 }), true],
+    [new HaiError.TimeoutError({ ...info, status: 408 }), true],
+    [new HaiError.ServerError({ ...info, status: 503 }), true],
+    [new HaiError.RateLimited({ ...info }), true],
+    [new HaiError.OutcomeUnknown({ ...info, reason: "socket hang up" }), true],
+    [new HaiError.Unauthorized({ ...info, status: 401 }), false],
+    [new HaiError.NotFound({ ...info }), false],
+    [new HaiError.Conflict({ ...info }), false],
+    [new HaiError.Unprocessable({ ...info, detail: [] }), false],
+    [new HaiError.UnexpectedStatus({ ...info, status: 418, excerpt: "" }), false],
+    [new HaiError.DecodeError({ ...info, status: 200, path: "", issue: "", excerpt: "" }), false],
+    [new HaiError.RequestTooLarge({ ...info, size: 2, limit: 1 }), false],
+    [new HaiError.InvalidRequest({ operation: "x", path: "", issue: "" }), false]
+  ]
+
+  it("isTransient: the connection, timeouts, 5xx, 429 and unknown outcomes; nothing about the request itself", () => {
+    for (const [error, transient] of errors) assert.strictEqual(RetryPolicy.isTransient(error), transient, error._tag)
+  })
+
+  it("isRetryable is isTransient narrowed to what is safe to repeat", () => {
+    for (const [error] of errors) {
+      for (const method of ["GET", "POST", "PATCH", "DELETE"]) {
+        for (const idempotencyKey of [false, true]) {
+          const retryable = RetryPolicy.isRetryable(error, { method, idempotencyKey })
+          if (retryable) assert.isTrue(RetryPolicy.isTransient(error), `${error._tag} retried but not transient`)
+          const safe = idempotencyKey || RetryPolicy.idempotentMethods.has(method)
+          if (RetryPolicy.isTransient(error) && safe && error._tag !== "OutcomeUnknown") {
+            assert.isTrue(retryable, `${error._tag} on a safe ${method} is transient but not retried`)
+          }
+        }
+      }
+    }
+    // The server saying it did not act makes any method safe to repeat.
+    assert.isTrue(RetryPolicy.isRetryable(errors[4][0], { method: "POST", idempotencyKey: false }))
+    assert.isTrue(RetryPolicy.isRetryable(errors[2][0], { method: "POST", idempotencyKey: false }))
+    assert.isFalse(RetryPolicy.isRetryable(errors[3][0], { method: "POST", idempotencyKey: false }))
+  })
+})
+
+describe("a server cannot hold a call forever", () => {
+  /** The first answer asks for a huge wait; the retry must come at the cap, not later. */
+  const capped = (
+    reply: Reply,
+    use: (hai: HaiAgents.Service) => Effect.Effect<unknown, unknown>,
+    capMillis: number,
+    options?: Partial<HaiAgents.Options>
+  ) =>
+    Effect.gen(function*() {
+      const f = fake((sent, i) =>
+        i === 0 ? reply : sent.method === "POST" ? json(201, sessionJson) : json(200, statusJson)
+      )
+      const fiber = yield* start(f, use, options)
+      yield* advance(0)
+      assert.strictEqual(f.sent.length, 1)
+      yield* advance(capMillis - 100)
+      assert.strictEqual(f.sent.length, 1, "retried before the capped wait")
+      yield* advance(200)
+      assert.strictEqual(f.sent.length, 2, "the server's wait was not capped")
+      assert.isTrue(Exit.isSuccess(yield* Fiber.join(fiber)))
+    })
+
+  const status = (hai: HaiAgents.Service) => hai.sessions.status(SESSION_ID)
+  const create = (hai: HaiAgents.Service) => hai.sessions.create({ agent: "a" })
+
+  it.effect("Retry-After: 999999999 is cut to 60 s", () =>
+    capped(json(429, {}, { "retry-after": "999999999" }), status, 60_000))
+  it.effect("Retry-After: 3600 on a create is cut to 60 s", () =>
+    capped(json(503, {}, { "retry-after": "3600" }), create, 60_000))
+  it.effect("retry-after-ms: 1e12 is cut to 60 s", () =>
+    capped(json(429, {}, { "retry-after-ms": "1e12" }), status, 60_000))
+  it.effect("an HTTP date in 9999 is cut to 60 s", () =>
+    capped(json(429, {}, { "retry-after": "Fri, 31 Dec 9999 23:59:59 GMT" }), status, 60_000))
+  it.effect("a far X-RateLimit-Reset is cut to 60 s", () =>
+    capped(json(429, {}, { "x-ratelimit-reset": "99999999999" }), status, 60_000))
+  it.effect("maxRetryAfter sets the cap", () =>
+    capped(json(429, {}, { "retry-after": "3600" }), status, 5_000, { maxRetryAfter: "5 seconds" }))
+
+  it.effect("a negative retry-after-ms is no wait at all, not a schedule error", () =>
+    Effect.gen(function*() {
+      const f = failing(1, json(429, {}, { "retry-after-ms": "-5000" }), json(200, statusJson))
+      const fiber = yield* start(f, status)
+      yield* advance(1_300)
+      assert.strictEqual(f.sent.length, 2)
+      assert.isTrue(Exit.isSuccess(yield* Fiber.join(fiber)))
+    }))
+
+  it.effect("by default a call answered 429 with a huge Retry-After every time ends within 2 minutes", () =>
+    Effect.gen(function*() {
+      const f = fake(() => json(429, { detail: "slow down" }, { "retry-after": "999999999" }))
+      const fiber = yield* start(f, status)
+      yield* advance(120_100)
+      assert.isTrue(yield* isDone(fiber), "still waiting after 2 minutes")
+      const exit = yield* Fiber.join(fiber)
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) assert.include(String(exit.cause), "RateLimited")
+      assert.strictEqual(f.sent.length, 3)
+    }))
+
+  it.effect("retryBudget: no retry starts past it, whatever the schedule", () =>
+    Effect.gen(function*() {
+      const f = fake(() => ({ status: 500, text: "boom" }))
+      const fiber = yield* start(f, status, {
+        retrySchedule: Schedule.spaced("3 seconds"),
+        retryBudget: "10 seconds"
+      })
+      yield* advance(60_000)
+      assert.isTrue(yield* isDone(fiber))
+      yield* Fiber.join(fiber)
+      // The first failure at 0 s, then retries at 3, 6 and 9 s; the one at 12 s is past the budget.
+      assert.strictEqual(f.sent.length, 4)
+    }))
+
+  it.effect("retryBudget: a Retry-After that ends past the budget is not waited for", () =>
+    Effect.gen(function*() {
+      const f = fake(() => json(429, {}, { "retry-after": "30" }))
+      const fiber = yield* start(f, status, { retryBudget: "20 seconds" })
+      yield* advance(0)
+      assert.isTrue(yield* isDone(fiber), "waited for a retry that could not start within the budget")
+      yield* Fiber.join(fiber)
+      assert.strictEqual(f.sent.length, 1)
+    }))
+
+  it.effect("retryBudget: the last retry gets only what is left of the budget", () =>
+    Effect.gen(function*() {
+      const f = fake(() => ({ never: true }))
+      const fiber = yield* start(f, status, { retryBudget: "90 seconds" })
+      // First attempt: 60 s timeout; the budget runs from that failure: it ends at 150 s.
+      yield* advance(149_000)
+      assert.isFalse(yield* isDone(fiber))
+      yield* advance(1_100)
+      assert.isTrue(yield* isDone(fiber), "a retry outlived the budget")
+      const exit = yield* Fiber.join(fiber)
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) assert.include(String(exit.cause), "TimeoutError")
+      assert.strictEqual(f.sent.length, 3)
+      assert.isTrue(f.sent.every((s) => s.signal.aborted), "a request left running")
     }))
 })

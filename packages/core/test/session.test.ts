@@ -254,8 +254,8 @@ describe("tools", () => {
       // The create and the tool results are traced requests; the long-polls are not.
       assert.lengthOf(named("HaiAgents.sessions.create"), 1)
       assert.lengthOf(named("HaiAgents.sessions.sendToolResults"), 1)
-      const http = spans.filter((s) => s.name.startsWith("http.client"))
-      assert.lengthOf(http, 2, http.map((s) => s.attributes.get("url.full")).join(", "))
+      const http = spans.filter((s) => s.attributes.has("http.request.method"))
+      assert.lengthOf(http, 2, http.map((s) => s.attributes.get("url.path")).join(", "))
     }).pipe(Effect.provide(emulated())))
 
   it.effect("bad arguments, failures, defects and unknown tools go back as error_event", () =>

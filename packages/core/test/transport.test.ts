@@ -4,19 +4,31 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
 import * as fs from "node:fs"
+import * as util from "node:util"
 import * as HaiAgents from "../src/HaiAgents.js"
+import * as Endpoints from "../src/internal/endpoints.js"
+import * as Transport from "../src/internal/transport.js"
+import * as RetryPolicy from "../src/RetryPolicy.js"
 import * as Wire from "../src/Wire.js"
 import type { Fake, Sent } from "./support/fake.js"
 import { call, empty, fake, json, SESSION_ID } from "./support/fake.js"
 import { component, example } from "./support/spec.js"
+import { recording } from "./support/tracer.js"
 
 const statusJson = { status: "running" }
 const packageVersion: string = JSON.parse(
@@ -483,5 +495,270 @@ describe("layerConfig", () => {
       assert.isTrue(Exit.isFailure(exit))
       if (Exit.isFailure(exit)) assert.include(String(exit.cause), "HAI_API_KEY")
       assert.strictEqual(sent.length, 0)
+    }))
+})
+
+describe("a base URL that is not one (17.10)", () => {
+  const pasted = "hk-PASTED-0123456789abcdef"
+  const shows = (exit: Exit.Exit<unknown, unknown>) =>
+    Exit.isFailure(exit)
+      ? [Cause.pretty(exit.cause), String(exit.cause), util.inspect(exit.cause, { depth: 20, showHidden: true })]
+        .some((text) => text.includes(pasted) || text.includes(pasted.slice(3)))
+      : false
+  const provide = (layer: Layer.Layer<HaiAgents.HaiAgents, unknown>, env: Record<string, string>) =>
+    Effect.flatMap(HaiAgents.HaiAgents, (hai) => hai.sessions.status(SESSION_ID)).pipe(
+      Effect.provide(layer),
+      Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
+      Effect.exit
+    )
+
+  it.effect("a key pasted into HAI_API_BASE_URL: a ConfigError naming the setting, never the value", () =>
+    Effect.gen(function*() {
+      const f = statusOk()
+      const exit = yield* provide(
+        HaiAgents.layerConfig().pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, f.client))),
+        { HAI_API_KEY: "hk-a", HAI_API_BASE_URL: pasted }
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) {
+        const error = Cause.failureOption(exit.cause)
+        assert.isTrue(Option.isSome(error) && ConfigError.isConfigError(error.value), String(exit.cause))
+        assert.include(String(exit.cause), "HAI_API_BASE_URL")
+      }
+      assert.isFalse(shows(exit), "the value shows")
+      assert.strictEqual(f.sent.length, 0)
+    }))
+
+  it.effect("a URL that is not http(s) is refused too", () =>
+    Effect.gen(function*() {
+      const f = statusOk()
+      const exit = yield* provide(
+        HaiAgents.layerConfig().pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, f.client))),
+        { HAI_API_KEY: "hk-a", HAI_API_BASE_URL: "ftp://files.test/" }
+      )
+      assert.isTrue(Exit.isFailure(exit) && Option.isSome(Cause.failureOption(exit.cause)))
+    }))
+
+  it.effect("a bad baseUrl option of layerConfig is a ConfigError too", () =>
+    Effect.gen(function*() {
+      const f = statusOk()
+      const exit = yield* provide(
+        HaiAgents.layerConfig({ baseUrl: pasted }).pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, f.client))),
+        { HAI_API_KEY: "hk-a" }
+      )
+      assert.isTrue(Exit.isFailure(exit) && Option.isSome(Cause.failureOption(exit.cause)))
+      assert.isFalse(shows(exit), "the value shows")
+    }))
+
+  it.effect("HaiAgents.layer with a bad baseUrl dies without showing it", () =>
+    Effect.gen(function*() {
+      const f = statusOk()
+      const exit = yield* provide(
+        HaiAgents.layer({ apiKey: "hk-a", baseUrl: pasted }).pipe(
+          Layer.provide(Layer.succeed(HttpClient.HttpClient, f.client))
+        ),
+        {}
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      assert.isFalse(shows(exit), "the value shows")
+    }))
+})
+
+describe("acknowledgements and unknown fields (14.5)", () => {
+  for (const status of [200, 201, 202, 204]) {
+    it.effect(`tool results and messages answered ${status} are delivered`, () =>
+      Effect.gen(function*() {
+        const f = fake(() => status === 204 ? empty(204) : json(status, { ok: true }))
+        yield* call(f, (hai) =>
+          Effect.zip(
+            hai.sessions.sendToolResults(SESSION_ID, { tool_req: { tool_name: "t" }, result: 1 }),
+            hai.sessions.sendMessages(SESSION_ID, { message: "hi" })
+          ))
+        assert.strictEqual(f.sent.length, 2)
+      }))
+  }
+
+  it.effect("a body field the API does not know: InvalidRequest naming it, nothing sent", () =>
+    Effect.gen(function*() {
+      const f = fake(() => json(201, {}))
+      const error = yield* call(f, (hai) => hai.sessions.create({ agent: "a", max_step: 3 } as any)).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "InvalidRequest")
+      if (error._tag === "InvalidRequest") {
+        assert.strictEqual(error.path, "max_step")
+        assert.include(error.message, "max_step")
+        assert.include(error.message, "not a field the API knows")
+      }
+      assert.strictEqual(f.sent.length, 0)
+    }))
+
+  it.effect("an unknown field deep in a body is named with its path", () =>
+    Effect.gen(function*() {
+      const f = fake(() => empty(202))
+      const error = yield* call(f, (hai) =>
+        hai.sessions.sendMessages(SESSION_ID, {
+          type: "batch",
+          messages: [{ message: "a" }, { message: "b", colour: "red" }]
+        } as any)).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "InvalidRequest")
+      if (error._tag === "InvalidRequest") assert.include(error.path, "colour")
+      assert.strictEqual(f.sent.length, 0)
+    }))
+
+  it.effect("an unknown query parameter is refused the same way", () =>
+    Effect.gen(function*() {
+      const f = fake(() => empty(204))
+      const error = yield* call(f, (hai) => hai.sessions.changes(SESSION_ID, { from_index: 0, wait_seconds: 5 } as any))
+        .pipe(Effect.flip)
+      assert.strictEqual(error._tag, "InvalidRequest")
+      if (error._tag === "InvalidRequest") assert.strictEqual(error.path, "wait_seconds")
+      assert.strictEqual(f.sent.length, 0)
+    }))
+
+  it.effect("records keep any key (overrides, metadata)", () =>
+    Effect.gen(function*() {
+      const f = fake(() => json(201, {}))
+      yield* call(f, (hai) =>
+        hai.sessions.create({ agent: "a", overrides: { "agent.environments[kind=web].start_url": "https://x" } }))
+        .pipe(Effect.ignore)
+      assert.strictEqual(f.sent.length, 1)
+      assert.deepStrictEqual(JSON.parse(f.sent[0].body!).overrides, {
+        "agent.environments[kind=web].start_url": "https://x"
+      })
+    }))
+})
+
+describe("a base URL that points at a web page (14.7)", () => {
+  const page = {
+    status: 200,
+    text: "<!doctype html><html><body>Welcome</body></html>",
+    headers: { "content-type": "text/html" }
+  }
+  const operations: ReadonlyArray<readonly [string, (hai: HaiAgents.Service) => Effect.Effect<unknown, any>]> = [
+    ["GET", (hai) => hai.sessions.status(SESSION_ID)],
+    ["POST create", (hai) => hai.sessions.create({ agent: "a" })],
+    ["POST messages", (hai) => hai.sessions.sendMessages(SESSION_ID, { message: "hi" })],
+    ["GET changes", (hai) => hai.sessions.changes(SESSION_ID, { from_index: 0 })]
+  ]
+  for (const [name, use] of operations) {
+    it.effect(`${name} answered 200 with HTML says the body is not JSON and points at the base URL`, () =>
+      Effect.gen(function*() {
+        const f = fake(() => page)
+        const error = yield* call(f, use, { retrySchedule: RetryPolicy.none }).pipe(Effect.flip)
+        assert.strictEqual(error._tag, "DecodeError")
+        assert.strictEqual(error.kind, "NotJson")
+        assert.strictEqual(error.contentType, "text/html")
+        assert.include(error.message, "not JSON")
+        assert.include(error.message, "base URL")
+        assert.notInclude(error.message, "Upgrade")
+      }))
+  }
+})
+
+describe("the long-poll seam (16.5)", () => {
+  const endpoint = (longPoll: string | undefined) => ({
+    ...Endpoints.sessions_changes,
+    name: "test.hold",
+    query: Schema.Struct({ hold: Schema.optional(Schema.Int), wait_for_seconds: Schema.optional(Schema.Int) }),
+    longPoll
+  })
+  const runner = (f: Fake) =>
+    Transport.makeRunner(f.client, {
+      baseUrl: new URL("https://api.test"),
+      apiKey: Redacted.make("hk-x"),
+      timeout: Duration.seconds(5),
+      longPollMargin: Duration.seconds(1),
+      timeoutBy: "interrupt",
+      retrySchedule: RetryPolicy.none,
+      maxRetryAfter: Duration.seconds(60),
+      retryBudget: Duration.minutes(2),
+      maxBodyBytes: 1000,
+      headers: {},
+      httpSpans: false
+    })
+  const elapsedUntilTimeout = (longPoll: string | undefined, params: Record<string, unknown>) =>
+    Effect.gen(function*() {
+      const f = fake(() => ({ never: true }))
+      const fiber = yield* Effect.fork(Effect.flip(runner(f)(endpoint(longPoll), [SESSION_ID], params, undefined)))
+      for (let t = 1; t <= 60; t++) {
+        yield* TestClock.adjust("1 second")
+        if (Option.isSome(yield* Fiber.poll(fiber))) return t
+      }
+      return -1
+    })
+
+  it.effect("the endpoint names its hold parameter: that, and only that, lengthens the timeout", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* elapsedUntilTimeout("hold", { hold: 20 }), 21)
+      // The same parameter on an endpoint that does not declare it is just a parameter.
+      assert.strictEqual(yield* elapsedUntilTimeout(undefined, { hold: 20 }), 5)
+      assert.strictEqual(yield* elapsedUntilTimeout("hold", { wait_for_seconds: 20 }), 5)
+    }))
+
+  it("sessions.changes declares wait_for_seconds", () => {
+    assert.strictEqual(Endpoints.sessions_changes.longPoll, "wait_for_seconds")
+    assert.isTrue(Endpoints.all.filter((e) => e.longPoll !== undefined).length === 1)
+  })
+})
+
+describe("one span per call (16's performance target)", () => {
+  const traced = (options?: Partial<HaiAgents.Options>, wrap = <A, E>(e: Effect.Effect<A, E>) => e) =>
+    Effect.gen(function*() {
+      const { spans, tracer } = recording()
+      const f = statusOk()
+      yield* wrap(call(f, (hai) => hai.sessions.status(SESSION_ID), options)).pipe(Effect.withTracer(tracer))
+      return { spans, sent: f.sent }
+    })
+
+  it.effect("the operation's span carries the request and is what goes out in traceparent", () =>
+    Effect.gen(function*() {
+      const { sent, spans } = yield* traced()
+      assert.deepStrictEqual(spans.map((s) => s.name), ["HaiAgents.sessions.status"])
+      const { attributes, span } = spans[0]
+      assert.strictEqual(attributes.get("http.request.method"), "GET")
+      assert.strictEqual(attributes.get("url.path"), `/api/v2/sessions/${SESSION_ID}/status`)
+      assert.strictEqual(attributes.get("server.address"), "api.test")
+      assert.strictEqual(attributes.get("http.response.status_code"), 200)
+      assert.strictEqual(attributes.get("hai.id"), SESSION_ID)
+      assert.strictEqual(sent[0].headers["traceparent"], `00-${span.traceId}-${span.spanId}-01`)
+      assert.isString(sent[0].headers["b3"])
+    }))
+
+  it.effect("propagation switched off by the caller's client: no trace headers", () =>
+    Effect.gen(function*() {
+      const { sent } = yield* traced({ transformClient: HttpClient.withTracerPropagation(false) })
+      assert.isUndefined(sent[0].headers["traceparent"])
+      assert.isUndefined(sent[0].headers["b3"])
+    }))
+
+  it.effect("with the tracer off: no trace headers, and the call works", () =>
+    Effect.gen(function*() {
+      const { sent, spans } = yield* traced(undefined, (e) => Effect.withTracerEnabled(e, false))
+      assert.lengthOf(spans, 0)
+      assert.isUndefined(sent[0].headers["traceparent"])
+    }))
+
+  it.effect("httpSpans: the platform's http.client span again, under the operation's", () =>
+    Effect.gen(function*() {
+      const { sent, spans } = yield* traced({ httpSpans: true })
+      assert.deepStrictEqual(spans.map((s) => s.name).sort(), ["HaiAgents.sessions.status", "http.client GET"])
+      const http = spans.find((s) => s.name === "http.client GET")!
+      const operation = spans.find((s) => s.name === "HaiAgents.sessions.status")!
+      assert.strictEqual(
+        http.span.parent._tag === "Some" ? http.span.parent.value.spanId : undefined,
+        operation.span.spanId
+      )
+      assert.strictEqual(sent[0].headers["traceparent"], `00-${http.span.traceId}-${http.span.spanId}-01`)
+    }))
+
+  it.effect("the unspanned operations leave the caller's span alone", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = recording()
+      const f = statusOk()
+      yield* call(f, (hai) => HaiAgents.unspannedOf(hai).sessions.status(SESSION_ID)).pipe(
+        Effect.withSpan("caller"),
+        Effect.withTracer(tracer)
+      )
+      assert.deepStrictEqual(spans.map((s) => s.name), ["caller"])
+      assert.isFalse(spans[0].attributes.has("http.request.method"))
     }))
 })

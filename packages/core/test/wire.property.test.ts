@@ -13,7 +13,7 @@ import * as Schema from "effect/Schema"
 import * as Wire from "../src/Wire.js"
 import * as Fake from "./support/fake.js"
 import { hasExoticKeys, mutate, paths } from "./support/mutation.js"
-import { arbitrary, component, example, spec } from "./support/spec.js"
+import { arbitrary, component, example, resolve, spec, validator } from "./support/spec.js"
 
 const fc = FastCheck
 
@@ -368,5 +368,109 @@ describe("Schema arbitraries round-trip", () => {
   it.prop("Session", [Wire.Session], ([value]) => roundTrip(Wire.Session)(value), { fastCheck: { numRuns: 50 } })
   it.prop("SessionEvent", [Wire.SessionEvent], ([value]) => roundTrip(Wire.SessionEvent)(value), {
     fastCheck: { numRuns: 100 }
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Closed sets meeting new values (14.8)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Every place in a spec-valid value where the spec allows only a fixed set of strings (an `enum`,
+ * or a `const`, as discriminators are), found by walking the value with its schema.
+ */
+const closedPoints = (schema: any, value: unknown, at: ReadonlyArray<string | number> = []): Array<
+  { readonly path: ReadonlyArray<string | number>; readonly where: string }
+> => {
+  const s = resolve(schema)
+  const where = typeof schema?.$ref === "string" ? schema.$ref.split("/").pop() : s.title ?? ""
+  if ("const" in s || Array.isArray(s.enum)) return typeof value === "string" ? [{ path: at, where }] : []
+  const branches = s.anyOf ?? s.oneOf
+  if (Array.isArray(branches)) {
+    const match = branches.find((branch: any) => validator(branch)(value).length === 0)
+    return match === undefined ? [] : closedPoints(match, value, at)
+  }
+  if (Array.isArray(value)) {
+    return s.items === undefined ? [] : value.flatMap((item, i) => closedPoints(s.items, item, [...at, i]))
+  }
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).flatMap(([key, item]) => {
+      const property = s.properties?.[key]
+        ?? (typeof s.additionalProperties === "object" ? s.additionalProperties : undefined)
+      return property === undefined
+        ? []
+        : closedPoints(property, item, [...at, key]).map((p) => ({ ...p, where: p.where || `${where}.${key}` }))
+    })
+  }
+  return []
+}
+
+describe("a value no closed set of the spec knows never fails a /changes or /status read", () => {
+  const eventTypes = Object.keys(spec.components.schemas.SessionEvent.anyOf[0].discriminator.mapping)
+  const kinds: Record<string, string> = spec.components.schemas.AgentEvent.properties.data.discriminator.mapping
+  const timestamp = "2026-11-30T12:00:00Z"
+  // Random answers reach the events' insides rarely: each event type and each agent event kind is
+  // also generated on its own, as the one event of an answer.
+  const changes = fc.oneof(
+    arbitrary(ref("SessionChanges")),
+    ...eventTypes.map((type) => arbitrary(ref(type)).map((event) => ({ status: "running", new_events: [event] }))),
+    ...Object.values(kinds).map((kind) =>
+      arbitrary({ $ref: kind }).map((data) => ({
+        status: "running",
+        new_events: [{ type: "AgentEvent", timestamp, data }]
+      }))
+    )
+  )
+  const reads = [
+    ["SessionChanges", Wire.SessionChanges, changes],
+    ["SessionStatus", Wire.SessionStatus, arbitrary(ref("SessionStatus"))]
+  ] as const
+
+  for (const [name, schema, values] of reads) {
+    it.prop(
+      name,
+      [values, fc.constantFrom("brand_new_value", "", "NEW", "zz.y-9")],
+      ([input, unknown]) => {
+        FastCheck.pre(!hasExoticKeys(input))
+        const failed: Array<string> = []
+        for (const { path, where } of closedPoints(ref(name), input)) {
+          const mutated = mutate(input, path, unknown, false)
+          if (Either.isLeft(Schema.decodeUnknownEither(schema)(mutated))) failed.push(`${path.join(".")} (${where})`)
+        }
+        assert.deepStrictEqual(failed, [], `a new value at these places fails the whole ${name}`)
+      },
+      { fastCheck: { numRuns: 300 } }
+    )
+  }
+
+  it("the walk reaches every closed set of those answers", () => {
+    const seen = new Set<string>()
+    for (const value of fc.sample(changes, 600)) {
+      for (const { path } of closedPoints(ref("SessionChanges"), value)) {
+        seen.add(path.map((p) => typeof p === "number" ? "#" : p).join("."))
+      }
+    }
+    for (
+      const { path } of closedPoints(
+        ref("SessionStatus"),
+        example(ref("SessionStatus"), { optionalDepth: 2, arrayLength: 1 })
+      )
+    ) {
+      seen.add(`status:${path.join(".")}`)
+    }
+    for (
+      const expected of [
+        "status",
+        "new_events.#.type",
+        "new_events.#.data.kind",
+        "new_events.#.data.state",
+        "new_events.#.data.content.#.type",
+        "new_events.#.data.image.type",
+        "new_events.#.data.outcome",
+        "status:status",
+        "status:error_code",
+        "status:outcome"
+      ]
+    ) assert.isTrue(seen.has(expected), `${expected} not reached; reached: ${[...seen].join(", ")}`)
   })
 })

@@ -3,7 +3,7 @@
  * mount it in-process as an `HttpClient` (TestClock-driven tests, no socket) or serve it over
  * a real socket.
  *
- * @since 1.0.0
+ * @since 0.1.0
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
@@ -20,18 +20,23 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { constant } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import { createServer } from "node:http"
 import * as Faults from "./Faults.js"
 import * as Catalog from "./internal/catalog.js"
-import type { Reply } from "./internal/reply.js"
-import { detail, json } from "./internal/reply.js"
-import * as Resources from "./internal/resources.js"
-import * as Sessions from "./internal/sessions.js"
-import { match } from "./internal/spec.js"
-import { validateRequest, validateResponse } from "./internal/validation.js"
+import type { AllHandlers } from "./internal/handlers.js"
+import * as CatalogResources from "./internal/resources/catalog.js"
+import * as Credit from "./internal/resources/credit.js"
+import * as Profiles from "./internal/resources/profiles.js"
+import * as Schedules from "./internal/resources/schedules.js"
+import * as SessionExtras from "./internal/resources/sessionExtras.js"
+import * as Vaults from "./internal/resources/vaults.js"
+import * as Router from "./internal/router.js"
+import * as Model from "./internal/session/model.js"
+import * as Sessions from "./internal/session/sessions.js"
 import * as Webhooks from "./internal/webhooks.js"
 import * as Scenario from "./Scenario.js"
 
@@ -54,13 +59,13 @@ import * as Scenario from "./Scenario.js"
  * }).pipe(Effect.provide(Emulator.layer()))
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Tags
  */
 export class Emulator extends Context.Tag("@hai-effect/emulator/Emulator")<Emulator, Service>() {}
 
 /**
- * @since 1.0.0
+ * @since 0.1.0
  * @category Models
  */
 export interface Service {
@@ -70,6 +75,8 @@ export interface Service {
   readonly apiKey: string
   /** The whole API as one `HttpApp`. */
   readonly app: HttpApp.Default<never, HttpServerRequest.HttpServerRequest>
+  /** How fast sessions move, in words (for a banner). */
+  readonly pace: string
   /** Script the agent with that name (catalog or inline agent name); a new name joins the catalog. */
   readonly registerScenario: (agentName: string, scenario: Scenario.Scenario) => Effect.Effect<void>
   readonly stats: Effect.Effect<Stats>
@@ -85,7 +92,7 @@ export interface Service {
 }
 
 /**
- * @since 1.0.0
+ * @since 0.1.0
  * @category Models
  */
 export interface Stats {
@@ -101,7 +108,7 @@ export interface Stats {
 }
 
 /**
- * @since 1.0.0
+ * @since 0.1.0
  * @category Models
  */
 export interface SessionSnapshot {
@@ -119,13 +126,13 @@ export interface SessionSnapshot {
 }
 
 /**
- * @since 1.0.0
+ * @since 0.1.0
  * @category Models
  */
 export interface Delivery extends Webhooks.Delivery {}
 
 /**
- * @since 1.0.0
+ * @since 0.1.0
  * @category Models
  */
 export interface ResponseViolation {
@@ -135,7 +142,7 @@ export interface ResponseViolation {
 }
 
 /**
- * @since 1.0.0
+ * @since 0.1.0
  * @category Models
  */
 export interface Options {
@@ -148,8 +155,16 @@ export interface Options {
   /** Seed of the PRNG behind ids and faults (default 1). */
   readonly seed?: number
   readonly faults?: Faults.Config
-  /** How long a scripted step "thinks" (default 300 millis); `cancelDelay`: DELETE to `interrupted`. */
+  /**
+   * A fixed time per scripted step (a `"tick"` think, and the start): what fast tests want. Without
+   * it, steps follow `pace`.
+   */
   readonly tick?: Duration.DurationInput
+  /** The realistic pace when no `tick` is given (default {@link defaultPace}: 1 to 3 s, seeded jitter). */
+  readonly pace?: Pace
+  /** The org's token credit: once spent, sessions fail with `insufficient_credit` (default: unlimited). */
+  readonly credit?: number
+  /** The time from DELETE to `interrupted` (default 200 millis). */
   readonly cancelDelay?: Duration.DurationInput
   /** Check every response against the spec; a mismatch becomes a 500 and is recorded. */
   readonly validateResponses?: boolean
@@ -157,6 +172,18 @@ export interface Options {
   readonly webhookClient?: HttpClient.HttpClient
   /** Reported `baseUrl` (default `"http://emulator.local"`). */
   readonly baseUrl?: string
+}
+
+/**
+ * How long scripted steps take: each one a duration between `min` and `max`, drawn from the
+ * emulator's seed.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Pace {
+  readonly min: Duration.DurationInput
+  readonly max: Duration.DurationInput
 }
 
 /**
@@ -170,7 +197,7 @@ export interface Options {
  * const url = Effect.map(Emulator.EmulatorServer, (s) => s.url)
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Tags
  */
 export class EmulatorServer extends Context.Tag("@hai-effect/emulator/EmulatorServer")<EmulatorServer, {
@@ -182,8 +209,6 @@ export class EmulatorServer extends Context.Tag("@hai-effect/emulator/EmulatorSe
 // Constructors
 // =============================================================================
 
-const DROP = "x-hai-emulator-drop"
-
 const uuidFrom = (next: () => number) => () => {
   const hex: Array<string> = []
   for (let i = 0; i < 32; i++) hex.push(Math.floor(next() * 16).toString(16))
@@ -193,15 +218,40 @@ const uuidFrom = (next: () => number) => () => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
 }
 
-const toResponse = (reply: Reply): HttpServerResponse.HttpServerResponse => {
-  const headers = reply.drop === true ? { ...reply.headers, [DROP]: "1" } : reply.headers ?? {}
-  return reply.body === undefined
-    ? HttpServerResponse.empty({ status: reply.status, headers })
-    : HttpServerResponse.unsafeJson(reply.body, { status: reply.status, headers })
+/**
+ * The default pace: a step every one to three seconds, like a browsing agent's model call and
+ * page action.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const defaultPace: Pace = { min: "1 second", max: "3 seconds" }
+
+/**
+ * A line that says how fast sessions move, for a start-up banner.
+ *
+ * @example
+ * ```ts
+ * import * as Emulator from "@hai-effect/emulator/Emulator"
+ * Emulator.describePace({ tick: "20 millis" }) // "a step every 20 ms"
+ * ```
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const describePace = (options: Pick<Options, "tick" | "pace"> = {}): string => {
+  const ms = (d: Duration.DurationInput) => Duration.toMillis(Duration.decode(d))
+  if (options.tick !== undefined) return `a step every ${ms(options.tick)} ms`
+  const pace = options.pace ?? defaultPace
+  const [min, max] = [ms(pace.min), ms(pace.max)]
+  if (min === max) return `a step every ${min} ms`
+  return min % 1000 === 0 && max % 1000 === 0
+    ? `a step every ${min / 1000} to ${max / 1000} s (seeded jitter)`
+    : `a step every ${min} to ${max} ms (seeded jitter)`
 }
 
 /**
- * Build the emulator (its background agents run in the surrounding scope).
+ * Build the emulator (its background agents and schedules run in the surrounding scope).
  *
  * @example
  * ```ts
@@ -211,200 +261,146 @@ const toResponse = (reply: Reply): HttpServerResponse.HttpServerResponse => {
  * const emulator = Effect.scoped(Emulator.make({ concurrency: 2 }))
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Constructors
  */
 export const make = (options: Options = {}) =>
   Effect.gen(function*() {
     const scope = yield* Effect.scope
-    const keys = options.apiKeys ?? ["hk-emulator"]
     const seed = options.seed ?? 1
-    const idRandom = Faults.prng(seed)
+    const nextId = uuidFrom(Faults.prng(seed))
     const faultRandom = Faults.prng(seed ^ 0x5bd1e995)
-    const hookRandom = Faults.prng(seed ^ 0x27d4eb2d)
-    const nextId = uuidFrom(idRandom)
-    const faults = yield* Ref.make<Faults.Config>(options.faults ?? Faults.none)
-    const scenarios = yield* Ref.make(new Map<string, Scenario.Scenario>())
-    // Requests by route, counted in place (a copy of the map per request was pure garbage).
+    const paceRandom = Faults.prng(seed ^ 0x27d4eb2f)
+    const keys = options.apiKeys ?? ["hk-emulator"]
+    const baseUrl = options.baseUrl ?? "http://emulator.local"
+    let faults: Faults.Config = options.faults ?? Faults.none
+    const faultsRef = yield* Ref.make(faults)
+    const violations: Array<ResponseViolation> = []
     const requests = new Map<string, number>()
-    const violations = yield* Ref.make<ReadonlyArray<ResponseViolation>>([])
-    const webhookClient = options.webhookClient
-      ?? (yield* Effect.provide(HttpClient.HttpClient, FetchHttpClient.layer))
+    const scenarios = new Map<string, Scenario.Scenario>()
 
-    const webhooks = yield* Webhooks.make({ scope, client: webhookClient, nextId, random: hookRandom, faults })
-    const resources = yield* Resources.make({ nextId })
+    const stepDuration: () => Duration.Duration = options.tick !== undefined
+      ? constant(Duration.decode(options.tick))
+      : (() => {
+        const pace = options.pace ?? defaultPace
+        const min = Duration.toMillis(Duration.decode(pace.min))
+        const max = Duration.toMillis(Duration.decode(pace.max))
+        return () => Duration.millis(Math.round(min + paceRandom() * (max - min)))
+      })()
 
-    const sessions = yield* Sessions.make({
+    const webhooks = yield* Webhooks.make({
+      scope,
+      client: options.webhookClient ?? (yield* Effect.provide(HttpClient.HttpClient, FetchHttpClient.layer)),
+      nextId,
+      random: faultRandom,
+      faults: faultsRef
+    })
+    const catalog = yield* CatalogResources.make
+    const credit = Credit.make(options.credit)
+    const sessions = Sessions.make({
       scope,
       concurrency: options.concurrency ?? 10,
       region: options.region ?? "eu",
-      tick: Duration.decode(options.tick ?? "300 millis"),
+      stepDuration,
       cancelDelay: Duration.decode(options.cancelDelay ?? "200 millis"),
       nextId,
-      scenarioFor: (name) => Effect.map(Ref.get(scenarios), (m) => m.get(name) ?? Scenario.defaultScenario),
-      resolveAgent: resources.resolveAgent,
+      baseUrl,
+      spend: credit.spend,
+      scenarioFor: (name) => scenarios.get(name) ?? Scenario.defaultScenario,
+      resolveAgent: catalog.resolveAgent,
       onStatusChange: (record, previous, next) => webhooks.onStatusChange(record.id, previous, next),
-      earlyChanges: () =>
-        Effect.map(Ref.get(faults), (f) => f.earlyChangesRate !== undefined && faultRandom() < f.earlyChangesRate)
+      earlyChanges: () => faults.earlyChangesRate !== undefined && faultRandom() < faults.earlyChangesRate
     })
+    const schedules = Schedules.make({ scope, nextId, sessions })
 
-    yield* resources.bindSessions(sessions)
-
-    const handlers: Record<string, (r: { path: any; query: any; headers: any; body: any }) => Effect.Effect<Reply>> = {
-      create_session_api_v2_sessions_post: (r) => sessions.create(r.body, r.headers["Idempotency-Key"] ?? undefined),
-      list_sessions_api_v2_sessions_get: (r) => sessions.list(r.query),
-      get_session_quota_api_v2_sessions_quota_get: () => sessions.quota,
-      get_session_api_v2_sessions__id__get: (r) => sessions.get(r.path.id),
-      cancel_session_api_v2_sessions__id__delete: (r) => sessions.cancel(r.path.id),
-      get_session_status_api_v2_sessions__id__status_get: (r) => sessions.status(r.path.id),
-      send_session_messages_api_v2_sessions__id__messages_post: (r) => sessions.messages(r.path.id, r.body),
-      send_session_tool_results_api_v2_sessions__id__tool_results_post: (r) => sessions.toolResults(r.path.id, r.body),
-      pause_session_api_v2_sessions__id__pause_post: (r) => sessions.pause(r.path.id),
-      resume_session_api_v2_sessions__id__resume_post: (r) => sessions.resume(r.path.id),
-      force_session_answer_api_v2_sessions__id__force_answer_post: (r) => sessions.forceAnswer(r.path.id),
-      get_session_changes_api_v2_sessions__id__changes_get: (r) => sessions.changes(r.path.id, r.query),
-      list_session_events_api_v2_sessions__id__events_get: (r) => sessions.events(r.path.id, r.query),
-      create_webhook_api_v2_webhooks_post: (r) => webhooks.create(r.body),
-      list_webhooks_api_v2_webhooks_get: (r) => webhooks.list(r.query),
+    const handlers: AllHandlers = {
+      ...sessions.handlers,
+      ...SessionExtras.make(sessions),
+      ...catalog.handlers,
+      ...Profiles.make(nextId),
+      ...Vaults.make(nextId),
+      ...schedules.handlers,
+      ...credit.handlers,
+      create_webhook_api_v2_webhooks_post: ({ body }) => webhooks.create(body),
+      list_webhooks_api_v2_webhooks_get: ({ query }) => webhooks.list(query),
       list_webhook_events_api_v2_webhooks_events_get: () => webhooks.events,
-      get_webhook_api_v2_webhooks__webhook_id__get: (r) => webhooks.get(r.path.webhook_id),
-      update_webhook_api_v2_webhooks__webhook_id__patch: (r) => webhooks.patch(r.path.webhook_id, r.body),
-      delete_webhook_api_v2_webhooks__webhook_id__delete: (r) => webhooks.remove(r.path.webhook_id),
-      rotate_webhook_secret_api_v2_webhooks__webhook_id__rotate_post: (r) => webhooks.rotate(r.path.webhook_id),
-      ping_webhook_api_v2_webhooks__webhook_id__ping_post: (r) => webhooks.ping(r.path.webhook_id),
-      ...Resources.sessionHandlers(sessions),
-      ...resources.handlers
+      get_webhook_api_v2_webhooks__webhook_id__get: ({ path }) => webhooks.get(path.webhook_id),
+      update_webhook_api_v2_webhooks__webhook_id__patch: ({ body, path }) => webhooks.patch(path.webhook_id, body),
+      delete_webhook_api_v2_webhooks__webhook_id__delete: ({ path }) => webhooks.remove(path.webhook_id),
+      rotate_webhook_secret_api_v2_webhooks__webhook_id__rotate_post: ({ path }) => webhooks.rotate(path.webhook_id),
+      ping_webhook_api_v2_webhooks__webhook_id__ping_post: ({ path }) => webhooks.ping(path.webhook_id)
     }
 
-    const countRoute = (route: string) => requests.set(route, (requests.get(route) ?? 0) + 1)
-
-    const handle = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Reply> =>
-      Effect.gen(function*() {
-        const url = new URL(request.url, "http://emulator.local")
-        const method = request.method.toUpperCase()
-        const m = match(method, url.pathname)
-        if (m.operation === undefined) {
-          countRoute(`${method} ?`)
-          return m.methodNotAllowed ? detail(405, "Method Not Allowed") : detail(404, "Not Found")
-        }
-        const op = m.operation
-        const route = `${op.method} ${op.path}`
-        countRoute(route)
-        if (op.secured) {
-          const auth = request.headers["authorization"] ?? ""
-          const bearer = /^Bearer\s+(.+)$/i.exec(auth)
-          if (bearer === null) return detail(401, "Not authenticated", { "www-authenticate": "Bearer" })
-          if (keys.length > 0 && !keys.includes(bearer[1].trim())) return detail(403, "Invalid API key")
-        }
-        const rf = Faults.forRoute(yield* Ref.get(faults), op.method, op.path, op.operationId)
-        if (rf !== undefined) {
-          if (rf.latency !== undefined) yield* Effect.sleep(rf.latency)
-          if (rf.dropRate !== undefined && faultRandom() < rf.dropRate) return { status: 502, drop: true }
-          if (rf.errorRate !== undefined && faultRandom() < rf.errorRate) {
-            return detail(rf.errorStatus ?? 503, "Service Unavailable (injected by the emulator)")
-          }
-          if (rf.rateLimitRate !== undefined && faultRandom() < rf.rateLimitRate) {
-            return detail(429, "Rate limit exceeded (injected by the emulator)", {
-              "retry-after": String(rf.retryAfterSeconds ?? 1)
-            })
-          }
-        }
-        const bodyText = op.requestBody === undefined ? "" : yield* Effect.orElseSucceed(request.text, () => "")
-        if (bodyText.length > 10 * 1024 * 1024) return detail(413, "Request Entity Too Large")
-        const headers: Record<string, string | undefined> = {}
-        for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = v
-        const valid = validateRequest(op, {
-          pathParams: m.pathParams,
-          searchParams: url.searchParams,
-          headers,
-          bodyText
-        })
-        if (valid._tag === "Invalid") return json(422, { detail: valid.issues })
-        const handler = handlers[op.operationId]
-        let reply = handler === undefined
-          ? detail(501, `${op.operationId} is not implemented by the emulator`)
-          : yield* handler(valid.value)
-        if (options.validateResponses === true) {
-          const errors = checkResponse(op, reply)
-          if (errors.length > 0) {
-            yield* Ref.update(violations, (vs) => [...vs, { route, status: reply.status, errors }])
-            reply = detail(500, `Emulator response violates the spec: ${errors.join("; ")}`)
-          }
-        }
-        if (rf?.dropResponseRate !== undefined && faultRandom() < rf.dropResponseRate) {
-          return { ...reply, drop: true }
-        }
-        return reply
-      }).pipe(
-        Effect.catchAllDefect((defect) => Effect.succeed(detail(500, `Emulator defect: ${String(defect)}`)))
-      )
-
-    const app: HttpApp.Default<never, HttpServerRequest.HttpServerRequest> = Effect.flatMap(
-      HttpServerRequest.HttpServerRequest,
-      (request) => Effect.map(handle(request), toResponse)
-    )
-
-    const snapshot = (r: Sessions.SessionRecord, s: Sessions.SessionState): SessionSnapshot => ({
-      id: r.id,
-      agent: r.agentName,
-      request: r.request,
-      status: s.status,
-      events: s.events.slice(),
-      answer: s.answer,
-      outcome: s.outcome,
-      error: s.error,
-      errorCode: s.errorCode,
-      steps: s.steps,
-      pendingToolCalls: s.pendingCalls
+    const app: HttpApp.Default<never, HttpServerRequest.HttpServerRequest> = Router.make({
+      scope,
+      handlers,
+      keys,
+      faults: () => faults,
+      random: faultRandom,
+      validateResponses: options.validateResponses === true,
+      onViolation: (route, status, errors) => {
+        violations.push({ route, status, errors })
+      },
+      countRoute: (route) => {
+        requests.set(route, (requests.get(route) ?? 0) + 1)
+      }
     })
 
-    const allSnapshots = Effect.gen(function*() {
-      const out: Array<SessionSnapshot> = []
-      for (const r of yield* sessions.all) out.push(snapshot(r, r.state))
-      return out
-    })
+    const snapshot = (r: Model.SessionRecord): SessionSnapshot => {
+      const s = r.state
+      return {
+        id: r.id,
+        agent: r.agentName,
+        request: r.request,
+        status: s.status,
+        events: s.events.slice(),
+        answer: s.answer,
+        outcome: s.outcome,
+        error: s.error,
+        errorCode: s.errorCode,
+        steps: s.steps,
+        pendingToolCalls: s.pendingCalls
+      }
+    }
 
     const service: Service = {
-      baseUrl: options.baseUrl ?? "http://emulator.local",
+      baseUrl,
       apiKey: keys[0] ?? "hk-emulator",
       app,
+      pace: describePace(options),
       registerScenario: (name, scenario) =>
-        Effect.zipRight(resources.ensureAgent(name), Ref.update(scenarios, (m) => new Map(m).set(name, scenario))),
-      stats: Effect.gen(function*() {
-        const statuses = (yield* sessions.all).map((r) => r.state.status)
+        Effect.zipRight(catalog.ensureAgent(name), Effect.sync(() => scenarios.set(name, scenario))),
+      stats: Effect.sync(() => {
+        const statuses = sessions.store.all().map((r) => r.state.status)
         const byStatus: Record<string, number> = {}
         for (const s of statuses) byStatus[s] = (byStatus[s] ?? 0) + 1
         return {
-          sessionsCreated: yield* Ref.get(sessions.created),
+          sessionsCreated: sessions.created(),
           sessionsByStatus: byStatus,
-          sessionsUnsettled: statuses.filter((s) => !Sessions.isSettled(s)).length,
-          sessionsActive: statuses.filter((s) => Sessions.ACTIVE.has(s)).length,
+          sessionsUnsettled: statuses.filter((s) => !Model.isSettled(s)).length,
+          sessionsActive: statuses.filter((s) => Model.ACTIVE.has(s)).length,
           requestsByRoute: Object.fromEntries(requests),
           requestsTotal: Array.from(requests.values()).reduce((a, b) => a + b, 0)
         }
       }),
       session: (id) =>
-        Effect.flatMap(sessions.find(id), (r) =>
-          r === undefined
-            ? Effect.succeed(Option.none())
-            : Effect.sync(() => Option.some(snapshot(r, r.state)))),
-      sessions: allSnapshots,
-      setFaults: (config) => Ref.set(faults, config),
+        Effect.sync(() => {
+          const r = sessions.store.find(id)
+          return r === undefined ? Option.none() : Option.some(snapshot(r))
+        }),
+      sessions: Effect.sync(() => sessions.store.all().map(snapshot)),
+      setFaults: (config) =>
+        Effect.zipRight(
+          Ref.set(faultsRef, config),
+          Effect.sync(() => {
+            faults = config
+          })
+        ),
       deliveries: Ref.get(webhooks.deliveries),
-      responseViolations: Ref.get(violations)
+      responseViolations: Effect.sync(() => violations.slice())
     }
     return service
   })
-
-const checkResponse = (op: Parameters<typeof validateResponse>[0], reply: Reply): ReadonlyArray<string> => {
-  const declared = op.responses[String(reply.status)] !== undefined
-  if (!declared && reply.status >= 400) {
-    // Replies are raw JSON bodies (the emulator works on the wire shape, not the SDK's types).
-    const d = (reply.body as any)?.detail
-    return typeof d === "string" || Array.isArray(d) ? [] : [`error ${reply.status} without a detail`]
-  }
-  return validateResponse(op, reply.status, reply.body, reply.body !== undefined)
-}
 
 // =============================================================================
 // Layers
@@ -421,7 +417,7 @@ const checkResponse = (op: Parameters<typeof validateResponse>[0], reply: Reply)
  * const TestLayer = Emulator.layerClient.pipe(Layer.provideMerge(Emulator.layer({ region: "us" })))
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Layers
  */
 export const layer = (options?: Options): Layer.Layer<Emulator> => Layer.scoped(Emulator, make(options))
@@ -442,7 +438,7 @@ export const layer = (options?: Options): Layer.Layer<Emulator> => Layer.scoped(
  * }).pipe(Effect.provide(Emulator.layerClient.pipe(Layer.provide(Emulator.layer()))))
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Layers
  */
 export const layerClient: Layer.Layer<HttpClient.HttpClient, never, Emulator> = Layer.effect(
@@ -460,7 +456,7 @@ export const layerClient: Layer.Layer<HttpClient.HttpClient, never, Emulator> = 
  * const TestLayer = Emulator.layerTest({ region: "us", tick: "100 millis" })
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Layers
  */
 export const layerTest = (options?: Options): Layer.Layer<Emulator | HttpClient.HttpClient> =>
@@ -477,7 +473,7 @@ export const layerTest = (options?: Options): Layer.Layer<Emulator | HttpClient.
  * const client = Effect.map(Emulator.Emulator, (e) => Emulator.makeClient(e.app))
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Constructors
  */
 export const makeClient = (app: HttpApp.Default<never, HttpServerRequest.HttpServerRequest>): HttpClient.HttpClient =>
@@ -488,8 +484,11 @@ export const makeClient = (app: HttpApp.Default<never, HttpServerRequest.HttpSer
       if (request.method !== "GET" && request.method !== "HEAD") {
         if (body._tag === "Uint8Array") {
           init.body = body.body as Uint8Array<ArrayBuffer>
-          if (!request.headers["content-type"]) {
-            init.headers = { ...request.headers, "content-type": body.contentType }
+          // As on a socket, the body's length is declared (and bounds what is read).
+          init.headers = {
+            ...request.headers,
+            "content-length": String(body.body.length),
+            ...(request.headers["content-type"] ? {} : { "content-type": body.contentType })
           }
           // A raw body is whatever the caller handed to the platform; fetch accepts the same kinds.
         } else if (body._tag === "Raw") init.body = body.body as any
@@ -502,7 +501,7 @@ export const makeClient = (app: HttpApp.Default<never, HttpServerRequest.HttpSer
         HttpServerRequest.HttpServerRequest,
         HttpServerRequest.fromWeb(web)
       )
-      if (response.headers[DROP] !== undefined) {
+      if (response.headers[Router.DROP] !== undefined) {
         return yield* Effect.fail(
           new HttpClientError.RequestError({
             request,
@@ -529,7 +528,7 @@ const defaultTracer = Effect.runSync(Effect.tracer)
  * const Served = Emulator.layerServer({ port: 0 }).pipe(Layer.provideMerge(Emulator.layer()))
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Layers
  */
 export const layerServer = (
@@ -542,7 +541,7 @@ export const layerServer = (
       HttpServerRequest.HttpServerRequest,
       (request) =>
         Effect.flatMap(Effect.interruptible(emulator.app), (response) => {
-          if (response.headers[DROP] === undefined) return Effect.succeed(response)
+          if (response.headers[Router.DROP] === undefined) return Effect.succeed(response)
           NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
           return Effect.interrupt
         })
@@ -577,7 +576,7 @@ export const layerServer = (
  * Emulator.catalogAgentNames.includes("h/web-surfer-holo3-1-35b")
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Constructors
  */
 export const catalogAgentNames: ReadonlyArray<string> = Catalog.agents.map((a) => a.name)

@@ -1,7 +1,7 @@
 /**
  * Seeded, reproducible fault injection for the emulator.
  *
- * @since 1.0.0
+ * @since 0.1.0
  */
 import type * as Duration from "effect/Duration"
 
@@ -13,7 +13,7 @@ import type * as Duration from "effect/Duration"
  * Faults for requests whose route matches. `route` is an operation id, a path template
  * (`"/api/v2/sessions/{id}/changes"`), `"METHOD /path/template"`, or `"*"` (default).
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Models
  */
 export interface RouteFaults {
@@ -48,7 +48,7 @@ export interface RouteFaults {
  * }
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Models
  */
 export interface Config {
@@ -72,7 +72,7 @@ export interface Config {
  * Faults.none
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Constructors
  */
 export const none: Config = {}
@@ -86,7 +86,7 @@ export const none: Config = {}
  * Faults.forRoute({ routes: [{ route: "*", errorRate: 1 }] }, "GET", "/api/v2/sessions", "list")
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Constructors
  */
 export const forRoute = (
@@ -115,7 +115,7 @@ export const forRoute = (
  * next() // a number in [0, 1)
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Constructors
  */
 export const prng = (seed: number): () => number => {

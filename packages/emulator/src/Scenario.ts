@@ -2,9 +2,13 @@
  * Scripted agents: a `Scenario` is the list of steps an emulated agent plays for one turn
  * (from the first user message, or a follow-up one, to its answer).
  *
- * @since 1.0.0
+ * @since 0.1.0
  */
 import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { generateSync } from "json-schema-faker"
+import { compile } from "./internal/validation.js"
+import * as Recording from "./Recording.js"
 
 // =============================================================================
 // Models
@@ -14,7 +18,7 @@ import type * as Duration from "effect/Duration"
  * What a scripted step sees when it is built: the session's request, its answer format and
  * custom tools (after overrides), the turn number and the user messages of this turn.
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Models
  */
 export interface Context {
@@ -30,7 +34,7 @@ export interface Context {
 /**
  * A custom tool declared by the client (`overrides["agent.tools"]` or the inline agent's `tools`).
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Models
  */
 export interface ToolDefinition {
@@ -42,7 +46,7 @@ export interface ToolDefinition {
 /**
  * One step of a scripted agent.
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Models
  */
 export type Step =
@@ -53,21 +57,49 @@ export type Step =
   | { readonly _tag: "Fail"; readonly errorCode: ErrorCode; readonly error: string }
   | { readonly _tag: "Idle" }
   | { readonly _tag: "Hang" }
+  | { readonly _tag: "Observe"; readonly text: string; readonly url: string }
+  | {
+    readonly _tag: "Attach"
+    readonly name: string
+    readonly content: Uint8Array
+    readonly mediaType: string
+    readonly path: string
+  }
+  | { readonly _tag: "RunOutOfCredit" }
 
 /**
- * @since 1.0.0
+ * @since 0.1.0
  * @category Models
  */
 export type Outcome = "success" | "partial" | "infeasible" | "blocked"
 
 /**
- * @since 1.0.0
+ * @since 0.1.0
  * @category Models
  */
-export type ErrorCode = "environment_error" | "no_answer" | "answer_validation" | "timeout" | "internal"
+export type ErrorCode =
+  | "environment_error"
+  | "no_answer"
+  | "answer_validation"
+  | "timeout"
+  | "insufficient_credit"
+  | "internal"
 
 /**
- * A scenario: either a fixed list of steps, or a function of the turn's context.
+ * A recorded session played back (see {@link fromRecording}): the same events, in the same order,
+ * at the recorded pace divided by `speed`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Replay {
+  readonly _tag: "Replay"
+  readonly recording: Recording.Recording
+  readonly speed: number
+}
+
+/**
+ * A scenario: a fixed list of steps, a function of the turn's context, or a recorded run.
  *
  * @example
  * ```ts
@@ -80,10 +112,10 @@ export type ErrorCode = "environment_error" | "no_answer" | "answer_validation" 
  * ]
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Models
  */
-export type Scenario = ReadonlyArray<Step> | ((context: Context) => ReadonlyArray<Step>)
+export type Scenario = ReadonlyArray<Step> | ((context: Context) => ReadonlyArray<Step>) | Replay
 
 // =============================================================================
 // Constructors
@@ -98,7 +130,7 @@ export type Scenario = ReadonlyArray<Step> | ((context: Context) => ReadonlyArra
  * Scenario.emit("AgentEvent", { kind: "flow_event", flow: "search", origin: "agent" })
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Constructors
  */
 export const emit = (type: string, data: unknown): Step => ({ _tag: "Emit", type, data })
@@ -113,7 +145,7 @@ export const emit = (type: string, data: unknown): Step => ({ _tag: "Emit", type
  * Scenario.think("500 millis", "Looking at the page")
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Constructors
  */
 export const think = (duration: Duration.DurationInput | "tick", content?: string): Step =>
@@ -129,7 +161,7 @@ export const think = (duration: Duration.DurationInput | "tick", content?: strin
  * Scenario.callTool("get_weather", { city: "Paris" })
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Constructors
  */
 export const callTool = (name: string, args?: unknown): Step => ({
@@ -146,7 +178,7 @@ export const callTool = (name: string, args?: unknown): Step => ({
  * Scenario.callTools([{ name: "a" }, { name: "b", args: { x: 1 } }])
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Constructors
  */
 export const callTools = (calls: ReadonlyArray<{ readonly name: string; readonly args?: unknown }>): Step => ({
@@ -163,7 +195,7 @@ export const callTools = (calls: ReadonlyArray<{ readonly name: string; readonly
  * Scenario.answer("42", "success")
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Constructors
  */
 export const answer = (value?: unknown, outcome?: Outcome): Step => {
@@ -182,7 +214,7 @@ export const answer = (value?: unknown, outcome?: Outcome): Step => {
  * Scenario.fail("environment_error", "The browser crashed")
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Constructors
  */
 export const fail = (errorCode: ErrorCode, error: string): Step => ({ _tag: "Fail", errorCode, error })
@@ -196,7 +228,7 @@ export const fail = (errorCode: ErrorCode, error: string): Step => ({ _tag: "Fai
  * Scenario.idle
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Constructors
  */
 export const idle: Step = { _tag: "Idle" }
@@ -210,7 +242,7 @@ export const idle: Step = { _tag: "Idle" }
  * Scenario.hang
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Constructors
  */
 export const hang: Step = { _tag: "Hang" }
@@ -226,25 +258,15 @@ export const hang: Step = { _tag: "Hang" }
  *   answerFormat: undefined, tools: [], turn: 0, messages: ["hi"] })
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Constructors
  */
 export const defaultScenario = (context: Context): ReadonlyArray<Step> => {
   const task = context.messages[context.messages.length - 1] ?? "the task"
   const steps: Array<Step> = [
-    emit("AgentEvent", {
-      kind: "observation_event",
-      type: "screenshot",
-      text: "Opened https://www.bing.com",
-      metadata: { url: "https://www.bing.com" }
-    }),
+    observe("Opened https://www.bing.com", "https://www.bing.com"),
     think("tick", `Working on: ${task}`),
-    emit("AgentEvent", {
-      kind: "observation_event",
-      type: "page",
-      text: "Search results loaded",
-      metadata: { url: "https://www.bing.com/search" }
-    }),
+    observe("Search results loaded", "https://www.bing.com/search"),
     think("tick", "Reading the results")
   ]
   if (context.turn === 0) {
@@ -254,124 +276,141 @@ export const defaultScenario = (context: Context): ReadonlyArray<Step> => {
   return steps
 }
 
+/**
+ * Observe the page: an `observation_event` with its text and a screenshot, which the session then
+ * serves under `/sessions/{id}/resources/screenshots/...`.
+ *
+ * @example
+ * ```ts
+ * import * as Scenario from "@hai-effect/emulator/Scenario"
+ * Scenario.observe("Search results loaded", "https://www.bing.com/search")
+ * ```
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const observe = (text: string, url: string): Step => ({ _tag: "Observe", text, url })
+
+/**
+ * Attach a file, as an agent does with a download or a report: an `AttachmentEvent` whose `url`
+ * serves the bytes (`/sessions/{id}/resources/attachments/{name}`).
+ *
+ * @example
+ * ```ts
+ * import * as Scenario from "@hai-effect/emulator/Scenario"
+ * Scenario.attach("report.csv", "city,temp\nParis,21\n", { mediaType: "text/csv" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const attach = (
+  name: string,
+  content: string | Uint8Array,
+  options: { readonly mediaType?: string; readonly path?: string } = {}
+): Step => ({
+  _tag: "Attach",
+  name,
+  content: typeof content === "string" ? new TextEncoder().encode(content) : content,
+  mediaType: options.mediaType ?? "application/octet-stream",
+  path: options.path ?? `~/Downloads/${name}`
+})
+
+/**
+ * Run out of credit: the session fails with `insufficient_credit`, as when the organization's
+ * balance is spent mid-run (the emulator's `credit` option does the same when its token budget
+ * runs out).
+ *
+ * @example
+ * ```ts
+ * import * as Scenario from "@hai-effect/emulator/Scenario"
+ * const broke: Scenario.Scenario = [Scenario.think("tick"), Scenario.runOutOfCredit]
+ * ```
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const runOutOfCredit: Step = { _tag: "RunOutOfCredit" }
+
+/**
+ * Replay a recorded session (`hai sessions record <id> --out run.json`): the same events in the
+ * same order, its tool calls (the client's results must have the recorded results' shape) and its
+ * answer, at the recorded pace divided by `speed` (default 1: real time). A follow-up turn of the
+ * recording waits for the client's message.
+ *
+ * @example
+ * ```ts
+ * import * as Emulator from "@hai-effect/emulator/Emulator"
+ * import * as Scenario from "@hai-effect/emulator/Scenario"
+ * import * as Effect from "effect/Effect"
+ *
+ * const setup = Effect.gen(function*() {
+ *   const emulator = yield* Emulator.Emulator
+ *   const replay = yield* Scenario.fromRecording("run.json", { speed: 10 })
+ *   yield* emulator.registerScenario("h/web-surfer-holo3-1-35b", replay)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const fromRecording = (
+  file: string | Recording.Recording,
+  options: { readonly speed?: number } = {}
+): Effect.Effect<Replay, Recording.RecordingError> =>
+  Effect.map(
+    typeof file === "string" ? Recording.read(file) : Effect.succeed(file),
+    (recording): Replay => ({ _tag: "Replay", recording, speed: options.speed ?? 1 })
+  )
+
 // =============================================================================
 // Example values from JSON Schema
 // =============================================================================
 
 /**
- * Synthesise a value valid against a JSON Schema (object, array, string, number, integer,
- * boolean, null, enum, const, anyOf, oneOf, allOf, nullable, required, minItems, bounds,
- * string formats, local `$ref`s into `$defs`/`definitions`).
+ * Synthesise a value valid against a JSON Schema, constraints included (`pattern`, `format`,
+ * `minItems`, enums, nested objects, local `$ref`s), with json-schema-faker. The same `seed` gives
+ * the same value.
  *
  * @example
  * ```ts
  * import * as Scenario from "@hai-effect/emulator/Scenario"
- * Scenario.example({ type: "object", properties: { n: { type: "integer", minimum: 3 } }, required: ["n"] })
- * // { n: 3 }
+ * Scenario.example({
+ *   type: "object",
+ *   properties: { code: { type: "string", pattern: "^[A-Z]{3}-\\d{4}$" } },
+ *   required: ["code"]
+ * })
  * ```
  *
- * @since 1.0.0
+ * @since 0.1.0
  * @category Constructors
  */
-export const example = (schema: unknown, root: unknown = schema, depth = 0): unknown => {
+export const example = (schema: unknown, options: { readonly seed?: number } = {}): unknown => {
   if (schema === true || schema === undefined || schema === null) return "example"
-  if (schema === false) return null
-  const s = schema as Record<string, any>
-  if (depth > 12) return null
-  if (typeof s.$ref === "string") {
-    const path = s.$ref.replace(/^#\//, "").split("/").map((p: string) => p.replace(/~1/g, "/").replace(/~0/g, "~"))
-    let target: any = root
-    for (const p of path) target = target?.[p]
-    return example(target ?? {}, root, depth + 1)
-  }
-  if ("const" in s) return s.const
-  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0]
-  if ("default" in s) return s.default
-  if (Array.isArray(s.examples) && s.examples.length > 0) return s.examples[0]
-  if (Array.isArray(s.allOf) && s.allOf.length > 0) {
-    const parts = s.allOf.map((x: unknown) => example(x, root, depth + 1))
-    if (parts.every((p: unknown) => p !== null && typeof p === "object" && !Array.isArray(p))) {
-      return Object.assign({}, ...parts)
-    }
-    return parts[0]
-  }
-  const union = (s.anyOf ?? s.oneOf) as Array<any> | undefined
-  if (Array.isArray(union) && union.length > 0) {
-    const nonNull = union.find((x) => !(x && x.type === "null"))
-    return example(nonNull ?? union[0], root, depth + 1)
-  }
-  let type = s.type
-  if (Array.isArray(type)) type = type.find((t: string) => t !== "null") ?? type[0]
-  if (type === undefined) {
-    if (s.properties !== undefined || s.required !== undefined) type = "object"
-    else if (s.items !== undefined) type = "array"
-    else return "example"
-  }
-  switch (type) {
-    case "null":
-      return null
-    case "boolean":
-      return true
-    case "integer":
-    case "number": {
-      let n = type === "integer" ? 1 : 1.5
-      if (typeof s.minimum === "number") n = Math.max(n, s.minimum)
-      if (typeof s.exclusiveMinimum === "number") n = Math.max(n, s.exclusiveMinimum + 1)
-      if (typeof s.maximum === "number") n = Math.min(n, s.maximum)
-      if (typeof s.exclusiveMaximum === "number" && n >= s.exclusiveMaximum) n = s.exclusiveMaximum - 1
-      if (type === "integer") n = Math.ceil(n)
-      if (typeof s.multipleOf === "number" && s.multipleOf > 0) n = Math.ceil(n / s.multipleOf) * s.multipleOf
-      return n
-    }
-    case "string": {
-      switch (s.format) {
-        case "date-time":
-          return "2026-01-01T00:00:00Z"
-        case "date":
-          return "2026-01-01"
-        case "time":
-          return "00:00:00Z"
-        case "email":
-          return "agent@example.com"
-        case "uri":
-        case "url":
-          return "https://example.com"
-        case "uuid":
-          return "00000000-0000-4000-8000-000000000000"
-      }
-      let str = typeof s.title === "string" ? s.title.toLowerCase().replace(/[^a-z0-9]+/g, "-") : "example"
-      if (str.length === 0) str = "example"
-      const min = typeof s.minLength === "number" ? s.minLength : 0
-      while (str.length < min) str += "x"
-      if (typeof s.maxLength === "number") str = str.slice(0, s.maxLength)
-      return str
-    }
-    case "array": {
-      const min = typeof s.minItems === "number" ? s.minItems : 1
-      const max = typeof s.maxItems === "number" ? s.maxItems : Math.max(min, 1)
-      const count = Math.min(Math.max(min, 1), max)
-      if (Array.isArray(s.prefixItems)) {
-        return s.prefixItems.map((x: unknown) => example(x, root, depth + 1))
-      }
-      const items: Array<unknown> = []
-      for (let i = 0; i < count; i++) {
-        const item = example(s.items ?? {}, root, depth + 1)
-        items.push(s.uniqueItems === true && typeof item === "number" ? item + i : item)
-      }
-      return items
-    }
-    case "object":
-    default: {
-      const out: Record<string, unknown> = {}
-      const props = (s.properties ?? {}) as Record<string, unknown>
-      const required = new Set<string>(Array.isArray(s.required) ? s.required : [])
-      for (const [key, sub] of Object.entries(props)) {
-        out[key] = example(sub, root, depth + 1)
-      }
-      for (const key of required) {
-        if (!(key in out)) out[key] = "example"
-      }
-      return out
+  const seed = options.seed ?? 1
+  // A schema the generator cannot follow (an invalid pattern, say) yields a placeholder, which the
+  // answer check then reports against the schema.
+  const generate = (seed: number): unknown => {
+    try {
+      return generateSync(schema as Parameters<typeof generateSync>[0], {
+        seed,
+        maxDepth: 8,
+        alwaysFakeOptionals: true
+      })
+    } catch {
+      return "example"
     }
   }
+  // The generator can pick a value that fits several `oneOf` branches: draw again, checked.
+  let check: ((value: unknown) => boolean) | undefined
+  try {
+    check = compile(`example:${JSON.stringify(schema)}`, schema)
+  } catch {
+    check = undefined
+  }
+  let value = generate(seed)
+  for (let attempt = 1; attempt < 20 && check !== undefined && !check(value); attempt++) {
+    value = generate(seed + attempt * 7919)
+  }
+  return value
 }

@@ -28,8 +28,9 @@ describe("resources", () => {
       assert.strictEqual(session.status, 201)
       assert.strictEqual((yield* call("DELETE", "/api/v2/agents/my-agent")).status, 204)
       assert.strictEqual((yield* call("GET", "/api/v2/agents/my-agent")).status, 404)
+      // The built-in "web" environment and the one made above.
       const envs = yield* call("GET", "/api/v2/environments?kind=web")
-      assert.strictEqual(envs.body.total, 1)
+      assert.deepStrictEqual(envs.body.items.map((e: any) => e.id).sort(), ["my-web", "web"])
       const missingKind = yield* call("POST", "/api/v2/environments", { body: { id: "e2" } })
       assert.strictEqual(missingKind.status, 422)
       assert.strictEqual(

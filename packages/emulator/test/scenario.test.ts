@@ -16,6 +16,8 @@ const KNOWN = new Set([
   "RequestStartDispatchedEvent",
   "MetricsUpdateEvent",
   "FileTransferEvent",
+  "AttachmentEvent",
+  "RunnerSessionEvent",
   "AgentEvent"
 ])
 

@@ -14,27 +14,38 @@ export const testLayer = (options: Emulator.Options = {}) =>
 export interface Res {
   readonly status: number
   readonly body: any
+  /** The body as text (also for bodies that are not JSON). */
+  readonly text: string
   readonly headers: Record<string, string>
 }
 
 const read = (r: HttpClientResponse.HttpClientResponse): Effect.Effect<Res> =>
   Effect.map(Effect.orDie(r.text), (text) => ({
     status: r.status,
-    body: text === "" ? undefined : JSON.parse(text),
+    text,
+    body: text === "" || !(r.headers["content-type"] ?? "").includes("json") ? undefined : JSON.parse(text),
     headers: r.headers as Record<string, string>
   }))
 
 export const call = (
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
   path: string,
-  options: { body?: unknown; key?: string | null; headers?: Record<string, string>; rawBody?: string } = {}
+  options: {
+    body?: unknown
+    key?: string | null
+    headers?: Record<string, string>
+    rawBody?: string
+    rawBytes?: Uint8Array
+  } = {}
 ) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
     let req = HttpClientRequest.make(method)(`http://example.test${path}`)
     if (options.key !== null) req = HttpClientRequest.bearerToken(req, options.key ?? KEY)
     if (options.headers) req = HttpClientRequest.setHeaders(req, options.headers)
-    if (options.rawBody !== undefined) req = HttpClientRequest.bodyText(req, options.rawBody, "application/json")
+    if (options.rawBytes !== undefined) {
+      req = HttpClientRequest.bodyUint8Array(req, options.rawBytes, "application/json")
+    } else if (options.rawBody !== undefined) req = HttpClientRequest.bodyText(req, options.rawBody, "application/json")
     else if (options.body !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, options.body)
     return yield* Effect.flatMap(Effect.orDie(client.execute(req)), read)
   })

@@ -143,22 +143,23 @@ export class CredentialsFileError
 }
 
 /**
- * The configured base URL is not a URL.
+ * The configured base URL is not an http(s) URL. Its value is neither kept nor shown: what was
+ * pasted into the wrong setting is often the key.
  *
  * @since 0.1.0
  * @category Errors
  */
 export class InvalidBaseUrl extends Schema.TaggedError<InvalidBaseUrl>("@hai-effect/platform-node/InvalidBaseUrl")(
   "InvalidBaseUrl",
-  { value: Schema.String, source: Schema.String }
+  { source: Schema.String }
 ) {
   /** @since 0.1.0 */
   get message() {
-    return `The base URL ${
-      JSON.stringify(this.value)
-    } (from ${this.source}) is not a valid URL, e.g. https://agp.eu.hcompany.ai`
+    return `The base URL from ${this.source} is not an http(s) URL (its value is not shown, as it may be a secret), e.g. https://agp.eu.hcompany.ai`
   }
 }
+
+const isHttpUrl = (value: string) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
 
 /**
  * Every way {@link resolve} can fail.
@@ -434,7 +435,7 @@ export const resolve: (options?: ResolveOptions) => Effect.Effect<Resolved, Reso
     }
   }
   if (baseUrl !== undefined && baseUrlSource !== undefined) {
-    if (!URL.canParse(baseUrl)) return yield* new InvalidBaseUrl({ value: baseUrl, source: baseUrlSource })
+    if (!isHttpUrl(baseUrl)) return yield* new InvalidBaseUrl({ source: baseUrlSource })
     return { apiKey, source, baseUrl, baseUrlSource } satisfies Resolved
   }
   return { apiKey, source } satisfies Resolved

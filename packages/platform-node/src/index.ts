@@ -34,3 +34,10 @@ export * as FileKeyValueStore from "./FileKeyValueStore.js"
  * @since 0.1.0
  */
 export * as UndiciHttpClient from "./UndiciHttpClient.js"
+
+/**
+ * The `request_otp` tool with codes read from an IMAP mailbox.
+ *
+ * @since 0.1.0
+ */
+export * as ImapOtp from "./ImapOtp.js"

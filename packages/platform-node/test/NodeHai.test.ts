@@ -1,10 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { HaiAgents } from "@hai-effect/core"
 import type { Layer } from "effect"
-import { Effect, Exit } from "effect"
+import { Cause, Effect, Exit, Option } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as Path from "node:path"
+import * as util from "node:util"
 import { Credentials, NodeHai } from "../src/index.js"
 import { captureLogs, tempDir, withEnv, writeFile } from "./utils.js"
 
@@ -108,5 +109,35 @@ describe("NodeHai", () => {
       }
       assert.deepStrictEqual(logs, [])
       assert.strictEqual(server.seen.length, 1)
+    }))
+
+  it.scopedLive("layerConfig: a key pasted into HAI_API_BASE_URL is a typed error that never shows it (17.10)", () =>
+    Effect.gen(function*() {
+      const root = yield* tempDir()
+      const pasted = "hk-PASTED-0123456789abcdef"
+      for (const value of [pasted, `ftp://${pasted}`]) {
+        const exit = yield* quota.pipe(
+          Effect.provide(NodeHai.layerConfig({ apiKey: "hk-explicit" })),
+          Effect.provideService(Credentials.Location, { cwd: root, home: root }),
+          withEnv({ HAI_API_BASE_URL: value }),
+          Effect.exit
+        )
+        assert.isTrue(Exit.isFailure(exit))
+        if (Exit.isFailure(exit)) {
+          const error = Cause.failureOption(exit.cause)
+          assert.isTrue(Option.isSome(error) && error.value._tag === "InvalidBaseUrl", String(exit.cause))
+          const shown = [
+            Cause.pretty(exit.cause),
+            String(exit.cause),
+            util.inspect(exit.cause, { depth: 20, showHidden: true }),
+            JSON.stringify(Option.getOrUndefined(error)),
+            Option.isSome(error) ? error.value.message : ""
+          ]
+          for (const text of shown) {
+            assert.notInclude(text, pasted.slice(3))
+            assert.include(shown[4], "env:HAI_API_BASE_URL")
+          }
+        }
+      }
     }))
 })

@@ -3,12 +3,12 @@
  * whatever a caller can observe (what the server receives, status, headers, cookies, every way
  * to read a body, errors, aborts) must be the same.
  */
-import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
+import { FetchHttpClient, Headers, HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
+import * as Undici from "@effect/platform-node/Undici"
 import { assert, describe, it } from "@effect/vitest"
 import { HaiAgents, RetryPolicy } from "@hai-effect/core"
-import type { Layer } from "effect"
-import { Chunk, Effect, Exit, Fiber, Stream } from "effect"
+import { Chunk, Effect, Exit, Fiber, Layer, Stream, Tracer } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { NodeHai, UndiciHttpClient } from "../src/index.js"
@@ -246,4 +246,172 @@ describe("UndiciHttpClient", () => {
       }
       assert.isAtLeast(s.aborted(), 1, "the timed-out request's connection was left open")
     }))
+
+  it.scopedLive("tracing and its FiberRefs behave as in layerUndici (span, attributes, propagation, switches)", () =>
+    Effect.gen(function*() {
+      const s = yield* server
+      const seen: Array<unknown> = []
+      for (const [, layer] of clients) {
+        const { spans, tracer } = recording()
+        const from = s.received.length
+        const get = Effect.flatMap(
+          HttpClient.HttpClient,
+          (client) =>
+            Effect.flatMap(client.get(`${s.url}/echo`, { headers: { "x-private": "p-secret" } }), (r) => r.text)
+        )
+        const run = (label: string, effect: Effect.Effect<string, unknown, HttpClient.HttpClient>) =>
+          effect.pipe(Effect.withSpan(label), Effect.withTracer(tracer), Effect.provide(layer))
+        yield* run("caller", get)
+        // Switched off by the FiberRefs the platform reads.
+        yield* run("caller, no propagation", Effect.locally(get, HttpClient.currentTracerPropagation, false))
+        yield* run("caller, no request span", Effect.locally(get, HttpClient.currentTracerDisabledWhen, () => true))
+        yield* run("caller, redacted", Effect.locally(get, Headers.currentRedactedNames, ["x-private"]))
+        const received = s.received.slice(from)
+        const http = spans.filter((x) => x.name.startsWith("http.client"))
+        const parentName = (span: Tracer.Span) =>
+          span.parent._tag === "Some" ? spans.find((y) => y.span === (span.parent as any).value)?.name : undefined
+        seen.push({
+          names: spans.map((x) => x.name),
+          kinds: http.map((x) => x.span.kind),
+          parents: http.map((x) => parentName(x.span)),
+          attributes: http.map((x) => [...x.attributes.keys()].filter((k) => !k.includes("user-agent")).sort()),
+          traceparent: received.map((r) =>
+            r.headers.traceparent === undefined
+              ? "none"
+              : /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/.test(String(r.headers.traceparent))
+              ? "w3c"
+              : String(r.headers.traceparent)
+          ),
+          sentSpan: received[0].headers.traceparent === `00-${http[0].span.traceId}-${http[0].span.spanId}-01`,
+          privateHeader: http.map((x) => String(x.attributes.get("http.request.header.x-private")))
+        })
+      }
+      assert.deepStrictEqual(seen[0], seen[1])
+      const [first] = seen as Array<any>
+      assert.deepStrictEqual(first.traceparent, ["w3c", "none", "none", "w3c"])
+      assert.isTrue(first.sentSpan)
+      assert.deepStrictEqual(first.parents, ["caller", "caller, no propagation", "caller, redacted"])
+      assert.deepStrictEqual(first.privateHeader, ["p-secret", "p-secret", "<redacted>"])
+    }))
+
+  it.scopedLive("interruption aborts the request, in both clients alike", () =>
+    Effect.gen(function*() {
+      const s = yield* server
+      const counts: Array<number> = []
+      for (const [, layer] of clients) {
+        const before = s.aborted()
+        const fiber = yield* Effect.fork(
+          Effect.flatMap(HttpClient.HttpClient, (client) => Effect.flatMap(client.get(`${s.url}/slow`), (r) => r.text))
+            .pipe(Effect.provide(layer))
+        )
+        yield* Effect.sleep("100 millis")
+        yield* Fiber.interrupt(fiber)
+        for (let i = 0; i < 50 && s.aborted() === before; i++) yield* Effect.sleep("10 millis")
+        counts.push(s.aborted() - before)
+      }
+      assert.deepStrictEqual(counts, [1, 1])
+    }))
 })
+
+describe("a transport error says what failed, over real sockets (14.7)", () => {
+  const transports: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
+    ["UndiciHttpClient", UndiciHttpClient.layer],
+    ["fetch", FetchHttpClient.layer]
+  ]
+  const failure = (baseUrl: string, layer: Layer.Layer<HttpClient.HttpClient>) =>
+    Effect.flatMap(HaiAgents.HaiAgents, (hai) => hai.sessions.status("s-1")).pipe(
+      Effect.provide(
+        HaiAgents.layer({ apiKey: "hk-test", baseUrl, retrySchedule: RetryPolicy.none, timeout: "5 seconds" }).pipe(
+          Layer.provide(layer)
+        )
+      ),
+      Effect.flip
+    )
+
+  for (const [name, layer] of transports) {
+    it.scopedLive(`${name}: nothing listening is "connection refused"`, () =>
+      Effect.gen(function*() {
+        const s = yield* server
+        yield* s.close
+        const error = yield* failure(s.url, layer)
+        assert.strictEqual(error._tag, "TransportError")
+        if (error._tag === "TransportError") {
+          assert.strictEqual(error.kind, "ConnectionRefused")
+          assert.include(error.message, "connection refused")
+          assert.include(error.message, "base URL")
+        }
+      }))
+
+    it.scopedLive(`${name}: https to a plain HTTP server is a TLS failure`, () =>
+      Effect.gen(function*() {
+        const s = yield* server
+        const error = yield* failure(s.url.replace("http:", "https:"), layer)
+        assert.strictEqual(error._tag, "TransportError")
+        if (error._tag === "TransportError") {
+          assert.strictEqual(error.kind, "Tls")
+          assert.include(error.message, "TLS")
+        }
+      }))
+  }
+
+  it.scopedLive("UndiciHttpClient: a name that does not resolve is a DNS failure", () =>
+    Effect.gen(function*() {
+      // The lookup is answered here, as by a resolver that knows no such name: nothing leaves the machine.
+      const dispatcher = new Undici.Agent({
+        connect: {
+          lookup: (hostname, _options, callback) =>
+            callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }), "", 4)
+        }
+      })
+      yield* Effect.addFinalizer(() => Effect.promise(() => dispatcher.close()))
+      const error = yield* failure(
+        "http://no-such-host.invalid",
+        Layer.succeed(HttpClient.HttpClient, UndiciHttpClient.make(dispatcher))
+      )
+      assert.strictEqual(error._tag, "TransportError")
+      if (error._tag === "TransportError") {
+        assert.strictEqual(error.kind, "DnsLookup")
+        assert.include(error.message, "host name")
+        assert.include(error.message, "ENOTFOUND")
+      }
+    }))
+})
+
+/** A tracer that records each span it makes. */
+const recording = () => {
+  const spans: Array<{ readonly name: string; readonly attributes: Map<string, unknown>; readonly span: Tracer.Span }> =
+    []
+  const tracer = Tracer.make({
+    span: (name, parent, context, links, startTime, kind) => {
+      const attributes = new Map<string, unknown>()
+      let status: Tracer.SpanStatus = { _tag: "Started", startTime }
+      const span: Tracer.Span = {
+        _tag: "Span",
+        name,
+        spanId: String(spans.length + 1).padStart(16, "0"),
+        traceId: parent._tag === "Some" ? parent.value.traceId : "1".repeat(32),
+        parent,
+        context,
+        get status() {
+          return status
+        },
+        attributes,
+        links,
+        sampled: true,
+        kind,
+        end: (endTime, exit) => {
+          status = { _tag: "Ended", startTime, endTime, exit }
+        },
+        attribute: (key, value) => {
+          attributes.set(key, value)
+        },
+        event: () => {},
+        addLinks: () => {}
+      }
+      spans.push({ name, attributes, span })
+      return span
+    },
+    context: (f) => f()
+  })
+  return { spans, tracer }
+}

@@ -4,6 +4,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Context, Duration, Effect, Fiber, Layer, Redacted, Ref, Stream, TestClock } from "effect"
 import { Webhook, WebhookConfig, WebhookDedupe, WebhookEvent, WebhookEvents, WebhookHandler } from "../src/index.js"
+import { withCapturedLogs } from "./logs.js"
 import { completedJson, nodeSign, OLD_SECRET, oldSecret, SECRET, secret, signedHeaders, T0 } from "./utils.js"
 
 const post = (body: string, headers: Record<string, string>, path = "/webhooks") =>
@@ -74,23 +75,26 @@ describe("WebhookHandler.toHttpApp over a real socket", () => {
       const app = WebhookHandler.toHttpApp((event) =>
         event.type === "session.failed" ? Effect.fail("boom" as const) : Effect.void
       )
-      yield* Effect.gen(function*() {
-        const body = completedJson()
-        assert.strictEqual((yield* post(body, signedHeaders(body), "/")).status, 204)
-        const failing = JSON.stringify({
-          type: "session.failed",
-          id: "evt_f",
-          created_at: "2026-11-30T12:00:00Z",
-          data: { session_id: "s", status: "failed", previous_status: "running" }
-        })
-        const res = yield* post(failing, signedHeaders(failing), "/")
-        assert.strictEqual(res.status, 500)
-        const get = yield* HttpClient.get("/")
-        assert.strictEqual(get.status, 405)
-      }).pipe(
-        Effect.provide(serve(app)),
-        Effect.provide(WebhookConfig.layer({ secrets: secret }))
+      const [, logs] = yield* withCapturedLogs(
+        Effect.gen(function*() {
+          const body = completedJson()
+          assert.strictEqual((yield* post(body, signedHeaders(body), "/")).status, 204)
+          const failing = JSON.stringify({
+            type: "session.failed",
+            id: "evt_f",
+            created_at: "2026-11-30T12:00:00Z",
+            data: { session_id: "s", status: "failed", previous_status: "running" }
+          })
+          const res = yield* post(failing, signedHeaders(failing), "/")
+          assert.strictEqual(res.status, 500)
+          const get = yield* HttpClient.get("/")
+          assert.strictEqual(get.status, 405)
+        }).pipe(
+          Effect.provide(serve(app)),
+          Effect.provide(WebhookConfig.layer({ secrets: secret }))
+        )
       )
+      assert.deepStrictEqual(logs, ["ERROR webhook handler failed"])
     }))
 
   it.live("dedupe: a replayed delivery is acknowledged without running the handler again", () =>
@@ -102,24 +106,27 @@ describe("WebhookHandler.toHttpApp over a real socket", () => {
           ? Effect.flatMap(Ref.getAndSet(failOnce, false), (fail) => fail ? Effect.die("transient") : handler(event))
           : handler(event)
       )
-      yield* Effect.gen(function*() {
-        const body = completedJson("evt_dup")
-        const headers = signedHeaders(body)
-        assert.strictEqual((yield* post(body, headers)).status, 204)
-        assert.strictEqual((yield* post(body, headers)).status, 204)
-        assert.strictEqual((yield* post(body, signedHeaders(body))).status, 204)
-        assert.strictEqual((yield* Ref.get(seen)).length, 1)
+      const [, logs] = yield* withCapturedLogs(
+        Effect.gen(function*() {
+          const body = completedJson("evt_dup")
+          const headers = signedHeaders(body)
+          assert.strictEqual((yield* post(body, headers)).status, 204)
+          assert.strictEqual((yield* post(body, headers)).status, 204)
+          assert.strictEqual((yield* post(body, signedHeaders(body))).status, 204)
+          assert.strictEqual((yield* Ref.get(seen)).length, 1)
 
-        const flaky = completedJson("evt_flaky")
-        assert.strictEqual((yield* post(flaky, signedHeaders(flaky))).status, 500)
-        assert.strictEqual((yield* post(flaky, signedHeaders(flaky))).status, 204)
-        assert.strictEqual((yield* post(flaky, signedHeaders(flaky))).status, 204)
-        assert.deepStrictEqual((yield* Ref.get(seen)).map((e) => e.id), ["evt_dup", "evt_flaky"])
-      }).pipe(
-        Effect.provide(serve(HttpRouter.empty.pipe(HttpRouter.post("/webhooks", app)))),
-        Effect.provide(WebhookDedupe.layerMemory()),
-        Effect.provide(WebhookConfig.layer({ secrets: secret }))
+          const flaky = completedJson("evt_flaky")
+          assert.strictEqual((yield* post(flaky, signedHeaders(flaky))).status, 500)
+          assert.strictEqual((yield* post(flaky, signedHeaders(flaky))).status, 204)
+          assert.strictEqual((yield* post(flaky, signedHeaders(flaky))).status, 204)
+          assert.deepStrictEqual((yield* Ref.get(seen)).map((e) => e.id), ["evt_dup", "evt_flaky"])
+        }).pipe(
+          Effect.provide(serve(HttpRouter.empty.pipe(HttpRouter.post("/webhooks", app)))),
+          Effect.provide(WebhookDedupe.layerMemory()),
+          Effect.provide(WebhookConfig.layer({ secrets: secret }))
+        )
       )
+      assert.deepStrictEqual(logs, ["ERROR webhook handler failed"])
     }))
 
   it.live("WebhookEvents: publish as the handler, consume the stream", () =>

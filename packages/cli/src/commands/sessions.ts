@@ -14,6 +14,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Global from "../Global.js"
 import * as Render from "../Render.js"
+import * as Record from "./record.js"
 
 const id = Args.text({ name: "session-id" }).pipe(Args.withDescription("The session id"))
 
@@ -273,6 +274,7 @@ export const command = Command.make("sessions").pipe(
     forceAnswer,
     cancel,
     share,
-    unshare
+    unshare,
+    Record.command
   ])
 )

@@ -32,6 +32,8 @@ export interface Endpoint {
   readonly decode: "json" | "option" | "void" | "bytes"
   readonly successStatus: ReadonlyArray<number>
   readonly response: Schema.Schema<any, any> | undefined
+  /** The query parameter that lets the server hold the answer that many seconds (a long-poll). */
+  readonly longPoll: string | undefined
 }
 
 export const sessions_create = {
@@ -45,7 +47,8 @@ export const sessions_create = {
   idempotencyKey: true,
   decode: "json",
   successStatus: [201],
-  response: Wire.Session
+  response: Wire.Session,
+  longPoll: undefined
 } as const
 
 export const sessions_list = {
@@ -74,7 +77,8 @@ export const sessions_list = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.SessionSummaryPage
+  response: Wire.SessionSummaryPage,
+  longPoll: undefined
 } as const
 
 export const sessions_quota = {
@@ -88,7 +92,8 @@ export const sessions_quota = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.QuotaStatus
+  response: Wire.QuotaStatus,
+  longPoll: undefined
 } as const
 
 export const sessions_get = {
@@ -102,7 +107,8 @@ export const sessions_get = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.Session
+  response: Wire.Session,
+  longPoll: undefined
 } as const
 
 export const sessions_cancel = {
@@ -116,7 +122,8 @@ export const sessions_cancel = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [204],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const sessions_status = {
@@ -130,7 +137,8 @@ export const sessions_status = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.SessionStatus
+  response: Wire.SessionStatus,
+  longPoll: undefined
 } as const
 
 export const sessions_sendMessages = {
@@ -144,7 +152,8 @@ export const sessions_sendMessages = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [202],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const sessions_sendToolResults = {
@@ -158,7 +167,8 @@ export const sessions_sendToolResults = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [202],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const sessions_pause = {
@@ -172,7 +182,8 @@ export const sessions_pause = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [202],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const sessions_resume = {
@@ -186,7 +197,8 @@ export const sessions_resume = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [202],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const sessions_forceAnswer = {
@@ -200,7 +212,8 @@ export const sessions_forceAnswer = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [202],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const sessions_changes = {
@@ -219,7 +232,8 @@ export const sessions_changes = {
   idempotencyKey: false,
   decode: "option",
   successStatus: [200, 204],
-  response: Wire.SessionChanges
+  response: Wire.SessionChanges,
+  longPoll: "wait_for_seconds"
 } as const
 
 export const sessions_events = {
@@ -238,7 +252,8 @@ export const sessions_events = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.SessionEventPage
+  response: Wire.SessionEventPage,
+  longPoll: undefined
 } as const
 
 export const sessions_feedback = {
@@ -252,7 +267,8 @@ export const sessions_feedback = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [204],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const sessions_eventFeedback = {
@@ -266,7 +282,8 @@ export const sessions_eventFeedback = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [204],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const sessions_share = {
@@ -280,7 +297,8 @@ export const sessions_share = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.ShareLink
+  response: Wire.ShareLink,
+  longPoll: undefined
 } as const
 
 export const sessions_unshare = {
@@ -294,7 +312,8 @@ export const sessions_unshare = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [204],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const sessions_resource = {
@@ -308,7 +327,8 @@ export const sessions_resource = {
   idempotencyKey: false,
   decode: "bytes",
   successStatus: [200],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const skills_create = {
@@ -322,7 +342,8 @@ export const skills_create = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [201],
-  response: Wire.Skill
+  response: Wire.Skill,
+  longPoll: undefined
 } as const
 
 export const skills_list = {
@@ -342,7 +363,8 @@ export const skills_list = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.SkillPage
+  response: Wire.SkillPage,
+  longPoll: undefined
 } as const
 
 export const skills_get = {
@@ -356,7 +378,8 @@ export const skills_get = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.Skill
+  response: Wire.Skill,
+  longPoll: undefined
 } as const
 
 export const skills_update = {
@@ -370,7 +393,8 @@ export const skills_update = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.Skill
+  response: Wire.Skill,
+  longPoll: undefined
 } as const
 
 export const skills_patch = {
@@ -384,7 +408,8 @@ export const skills_patch = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.Skill
+  response: Wire.Skill,
+  longPoll: undefined
 } as const
 
 export const skills_delete = {
@@ -398,7 +423,8 @@ export const skills_delete = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [204],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const environments_create = {
@@ -412,7 +438,8 @@ export const environments_create = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [201],
-  response: Wire.Environment
+  response: Wire.Environment,
+  longPoll: undefined
 } as const
 
 export const environments_list = {
@@ -433,7 +460,8 @@ export const environments_list = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.EnvironmentPage
+  response: Wire.EnvironmentPage,
+  longPoll: undefined
 } as const
 
 export const environments_get = {
@@ -447,7 +475,8 @@ export const environments_get = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.Environment
+  response: Wire.Environment,
+  longPoll: undefined
 } as const
 
 export const environments_update = {
@@ -461,7 +490,8 @@ export const environments_update = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.Environment
+  response: Wire.Environment,
+  longPoll: undefined
 } as const
 
 export const environments_patch = {
@@ -475,7 +505,8 @@ export const environments_patch = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.Environment
+  response: Wire.Environment,
+  longPoll: undefined
 } as const
 
 export const environments_delete = {
@@ -489,7 +520,8 @@ export const environments_delete = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [204],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const agents_create = {
@@ -503,7 +535,8 @@ export const agents_create = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [201],
-  response: Wire.Agent
+  response: Wire.Agent,
+  longPoll: undefined
 } as const
 
 export const agents_list = {
@@ -525,7 +558,8 @@ export const agents_list = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.AgentPage
+  response: Wire.AgentPage,
+  longPoll: undefined
 } as const
 
 export const agents_get = {
@@ -541,7 +575,8 @@ export const agents_get = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.Agent
+  response: Wire.Agent,
+  longPoll: undefined
 } as const
 
 export const agents_update = {
@@ -555,7 +590,8 @@ export const agents_update = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.Agent
+  response: Wire.Agent,
+  longPoll: undefined
 } as const
 
 export const agents_patch = {
@@ -569,7 +605,8 @@ export const agents_patch = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.Agent
+  response: Wire.Agent,
+  longPoll: undefined
 } as const
 
 export const agents_delete = {
@@ -583,7 +620,8 @@ export const agents_delete = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [204],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const webhooks_create = {
@@ -597,7 +635,8 @@ export const webhooks_create = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [201],
-  response: Wire.WebhookWithSecret
+  response: Wire.WebhookWithSecret,
+  longPoll: undefined
 } as const
 
 export const webhooks_list = {
@@ -615,7 +654,8 @@ export const webhooks_list = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.WebhookRecordPage
+  response: Wire.WebhookRecordPage,
+  longPoll: undefined
 } as const
 
 export const webhooks_eventTypes = {
@@ -629,7 +669,8 @@ export const webhooks_eventTypes = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Schema.Array(Wire.WebhookEventTypeDefinition)
+  response: Schema.Array(Wire.WebhookEventTypeDefinition),
+  longPoll: undefined
 } as const
 
 export const webhooks_get = {
@@ -643,7 +684,8 @@ export const webhooks_get = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.WebhookRecord
+  response: Wire.WebhookRecord,
+  longPoll: undefined
 } as const
 
 export const webhooks_update = {
@@ -657,7 +699,8 @@ export const webhooks_update = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.WebhookRecord
+  response: Wire.WebhookRecord,
+  longPoll: undefined
 } as const
 
 export const webhooks_delete = {
@@ -671,7 +714,8 @@ export const webhooks_delete = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [204],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const webhooks_rotateSecret = {
@@ -685,7 +729,8 @@ export const webhooks_rotateSecret = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.WebhookWithSecret
+  response: Wire.WebhookWithSecret,
+  longPoll: undefined
 } as const
 
 export const webhooks_ping = {
@@ -699,7 +744,8 @@ export const webhooks_ping = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.WebhookPingResult
+  response: Wire.WebhookPingResult,
+  longPoll: undefined
 } as const
 
 export const schedules_create = {
@@ -713,7 +759,8 @@ export const schedules_create = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [201],
-  response: Wire.ScheduleRecord
+  response: Wire.ScheduleRecord,
+  longPoll: undefined
 } as const
 
 export const schedules_list = {
@@ -731,7 +778,8 @@ export const schedules_list = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.ScheduleRecordPage
+  response: Wire.ScheduleRecordPage,
+  longPoll: undefined
 } as const
 
 export const schedules_get = {
@@ -745,7 +793,8 @@ export const schedules_get = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.ScheduleRecord
+  response: Wire.ScheduleRecord,
+  longPoll: undefined
 } as const
 
 export const schedules_update = {
@@ -759,7 +808,8 @@ export const schedules_update = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.ScheduleRecord
+  response: Wire.ScheduleRecord,
+  longPoll: undefined
 } as const
 
 export const schedules_delete = {
@@ -773,7 +823,8 @@ export const schedules_delete = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [204],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const schedules_pause = {
@@ -787,7 +838,8 @@ export const schedules_pause = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.ScheduleRecord
+  response: Wire.ScheduleRecord,
+  longPoll: undefined
 } as const
 
 export const schedules_resume = {
@@ -801,7 +853,8 @@ export const schedules_resume = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.ScheduleRecord
+  response: Wire.ScheduleRecord,
+  longPoll: undefined
 } as const
 
 export const schedules_trigger = {
@@ -815,7 +868,8 @@ export const schedules_trigger = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.ScheduleRunRecord
+  response: Wire.ScheduleRunRecord,
+  longPoll: undefined
 } as const
 
 export const schedules_runs = {
@@ -833,7 +887,8 @@ export const schedules_runs = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.ScheduleRunRecordPage
+  response: Wire.ScheduleRunRecordPage,
+  longPoll: undefined
 } as const
 
 export const browserProfiles_list = {
@@ -850,7 +905,8 @@ export const browserProfiles_list = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.BrowserProfileList
+  response: Wire.BrowserProfileList,
+  longPoll: undefined
 } as const
 
 export const browserProfiles_initiateUpload = {
@@ -864,7 +920,8 @@ export const browserProfiles_initiateUpload = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.InitiateUploadResponse
+  response: Wire.InitiateUploadResponse,
+  longPoll: undefined
 } as const
 
 export const browserProfiles_completeUpload = {
@@ -878,7 +935,8 @@ export const browserProfiles_completeUpload = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [201],
-  response: Wire.BrowserProfileRead
+  response: Wire.BrowserProfileRead,
+  longPoll: undefined
 } as const
 
 export const browserProfiles_getDefault = {
@@ -894,7 +952,8 @@ export const browserProfiles_getDefault = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.BrowserProfileRead
+  response: Wire.BrowserProfileRead,
+  longPoll: undefined
 } as const
 
 export const browserProfiles_setDefault = {
@@ -908,7 +967,8 @@ export const browserProfiles_setDefault = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.BrowserProfileRead
+  response: Wire.BrowserProfileRead,
+  longPoll: undefined
 } as const
 
 export const browserProfiles_unsetDefault = {
@@ -922,7 +982,8 @@ export const browserProfiles_unsetDefault = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.BrowserProfileRead
+  response: Wire.BrowserProfileRead,
+  longPoll: undefined
 } as const
 
 export const browserProfiles_get = {
@@ -936,7 +997,8 @@ export const browserProfiles_get = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.BrowserProfileRead
+  response: Wire.BrowserProfileRead,
+  longPoll: undefined
 } as const
 
 export const browserProfiles_delete = {
@@ -950,7 +1012,8 @@ export const browserProfiles_delete = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [204],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const vaults_create = {
@@ -964,7 +1027,8 @@ export const vaults_create = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [201],
-  response: Wire.VaultConfigRead
+  response: Wire.VaultConfigRead,
+  longPoll: undefined
 } as const
 
 export const vaults_list = {
@@ -981,7 +1045,8 @@ export const vaults_list = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.VaultConfigList
+  response: Wire.VaultConfigList,
+  longPoll: undefined
 } as const
 
 export const vaults_get = {
@@ -995,7 +1060,8 @@ export const vaults_get = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.VaultConfigRead
+  response: Wire.VaultConfigRead,
+  longPoll: undefined
 } as const
 
 export const vaults_update = {
@@ -1009,7 +1075,8 @@ export const vaults_update = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.VaultConfigRead
+  response: Wire.VaultConfigRead,
+  longPoll: undefined
 } as const
 
 export const vaults_delete = {
@@ -1023,7 +1090,8 @@ export const vaults_delete = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [204],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const vaults_rotateToken = {
@@ -1037,7 +1105,8 @@ export const vaults_rotateToken = {
   idempotencyKey: false,
   decode: "void",
   successStatus: [204],
-  response: undefined
+  response: undefined,
+  longPoll: undefined
 } as const
 
 export const vaults_health = {
@@ -1051,7 +1120,8 @@ export const vaults_health = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.VaultHealth
+  response: Wire.VaultHealth,
+  longPoll: undefined
 } as const
 
 export const files_list = {
@@ -1065,7 +1135,8 @@ export const files_list = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.ListFilesResponse
+  response: Wire.ListFilesResponse,
+  longPoll: undefined
 } as const
 
 export const files_read = {
@@ -1079,7 +1150,8 @@ export const files_read = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.ReadFileResponse
+  response: Wire.ReadFileResponse,
+  longPoll: undefined
 } as const
 
 export const files_write = {
@@ -1093,7 +1165,8 @@ export const files_write = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.WriteFileResponse
+  response: Wire.WriteFileResponse,
+  longPoll: undefined
 } as const
 
 export const quota_tokens = {
@@ -1107,7 +1180,8 @@ export const quota_tokens = {
   idempotencyKey: false,
   decode: "json",
   successStatus: [200],
-  response: Wire.TokenQuotaStatus
+  response: Wire.TokenQuotaStatus,
+  longPoll: undefined
 } as const
 
 /** Every endpoint, by `group.method`. */

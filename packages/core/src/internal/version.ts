@@ -5,7 +5,7 @@
  * @internal
  */
 
-/** Kept equal to package.json's version by a test. */
+/** This package's version, written from package.json by `pnpm version-sync` (run by `pnpm changeset-version`). */
 export const version = "0.1.0"
 
 interface RuntimeInfo {

@@ -1,8 +1,9 @@
 /* eslint-disable no-console */
 /**
- * `pnpm emulator --port 8787 [--host 127.0.0.1] [--region eu|us] [--concurrency 10] [--key hk-...] [--seed 1]`
+ * `pnpm emulator --port 8787 [--host 127.0.0.1] [--region eu|us] [--concurrency 10] [--key hk-...] [--seed 1]
+ * [--tick-ms N]`: without `--tick-ms`, agents take a step every 1 to 3 seconds, as real ones do.
  *
- * @since 1.0.0
+ * @since 0.1.0
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
@@ -19,7 +20,8 @@ const flag = (name: string): string | undefined => {
 
 if (args.includes("--help") || args.includes("-h")) {
   console.log(
-    "usage: pnpm emulator [--port 8787] [--host 127.0.0.1] [--region eu|us] [--concurrency 10] [--key hk-emulator] [--seed 1] [--tick-ms 300]"
+    "usage: pnpm emulator [--port 8787] [--host 127.0.0.1] [--region eu|us] [--concurrency 10] [--key hk-emulator] [--seed 1] [--tick-ms N]\n"
+      + "  --tick-ms N: a step every N ms (fast tests); by default a step every 1 to 3 s (seeded jitter), as real agents"
   )
   process.exit(0)
 }
@@ -32,7 +34,7 @@ const options: Emulator.Options = {
   region,
   concurrency: Number(flag("concurrency") ?? 10),
   seed: Number(flag("seed") ?? 1),
-  tick: `${Number(flag("tick-ms") ?? 300)} millis`,
+  ...(flag("tick-ms") !== undefined ? { tick: `${Number(flag("tick-ms"))} millis` } : {}),
   ...(key !== undefined ? { apiKeys: [key] } : {})
 }
 
@@ -42,6 +44,7 @@ const main = Effect.gen(function*() {
   console.log(`hai emulator listening on ${server.url}`)
   console.log(`  HAI_API_BASE_URL=${server.url}`)
   console.log(`  HAI_API_KEY=${emulator.apiKey}`)
+  console.log(`  pace: ${emulator.pace}${options.tick === undefined ? " (--tick-ms N for a fixed, faster step)" : ""}`)
   return yield* Effect.never
 })
 

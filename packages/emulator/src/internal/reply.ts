@@ -3,6 +3,8 @@ export interface Reply {
   readonly status: number
   readonly body?: unknown
   readonly headers?: Record<string, string>
+  /** Bytes instead of a JSON body. */
+  readonly bytes?: { readonly content: Uint8Array; readonly contentType: string }
   /** Drop the connection instead of answering. */
   readonly drop?: boolean
 }
@@ -20,6 +22,12 @@ export const empty = (status: number): Reply => ({ status })
 
 /** @internal */
 export const notFound = (what: string): Reply => detail(404, `${what} not found`)
+
+/** @internal */
+export const bytes = (content: Uint8Array, contentType: string): Reply => ({
+  status: 200,
+  bytes: { content, contentType }
+})
 
 /** @internal */
 export const page = <A>(items: ReadonlyArray<A>, page: number, size: number) => ({

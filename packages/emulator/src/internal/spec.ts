@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 
 /** @internal */
 export interface Parameter {
@@ -24,10 +24,16 @@ export interface Operation {
 
 let cached: any | undefined
 
+// Installed, the contract ships beside the compiled modules (dist/openapi.json, copied by the
+// build); in the repository it is read from spec/ at the root.
+const locations = ["../openapi.json", "../../../../spec/openapi.json"]
+
 /** @internal */
 export const spec = (): any => {
   if (cached === undefined) {
-    cached = JSON.parse(readFileSync(new URL("../../../../spec/openapi.json", import.meta.url), "utf8"))
+    const url = locations.map((path) => new URL(path, import.meta.url)).find(existsSync)
+    if (url === undefined) throw new Error(`the API contract (openapi.json) is missing beside ${import.meta.url}`)
+    cached = JSON.parse(readFileSync(url, "utf8"))
   }
   return cached
 }

@@ -7,7 +7,7 @@ import type * as Scope from "effect/Scope"
 import type { Config as FaultsConfig } from "../Faults.js"
 import type { Reply } from "./reply.js"
 import { detail, empty, json, notFound, page } from "./reply.js"
-import type { Status } from "./sessions.js"
+import type { Status } from "./session/model.js"
 
 /** @internal */
 export const EVENT_TYPES: ReadonlyArray<{ type: string; description: string }> = [

@@ -1,0 +1,53 @@
+/**
+ * `pnpm hai ...`: the CLI from the workspace's sources, run as the same single-file bundle users
+ * install (packages/cli/build-bin.mjs), rebuilt into `node_modules/.cache/hai` only when one of its
+ * sources or the lockfile is newer than it. Starting the bundle takes a fraction of the time tsx
+ * takes to compile the sources on the fly.
+ */
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { pathToFileURL } from "node:url"
+
+const root = Path.join(import.meta.dirname, "..")
+const out = Path.join(root, "node_modules/.cache/hai")
+const entry = Path.join(out, "bin/hai.js")
+const inputsFile = Path.join(out, "inputs.json")
+
+const mtime = (path) => {
+  try {
+    return Fs.statSync(path).mtimeMs
+  } catch {
+    return Infinity
+  }
+}
+
+const stale = () => {
+  const built = mtime(entry)
+  if (built === Infinity || mtime(inputsFile) === Infinity) return true
+  // Sources under packages/ and this script's bundler; dependencies change only with the lockfile.
+  const inputs = JSON.parse(Fs.readFileSync(inputsFile, "utf8"))
+  return [...inputs, "pnpm-lock.yaml", "packages/cli/build-bin.mjs", "spec/openapi.json"].some((file) =>
+    mtime(Path.join(root, file)) > built
+  )
+}
+
+if (stale()) {
+  const { bundle } = await import(pathToFileURL(Path.join(root, "packages/cli/build-bin.mjs")).href)
+  // Built aside, then moved in file by file (a rename is atomic): another `pnpm hai` starting at
+  // the same moment reads the old bundle or the new one, never half of one.
+  const aside = `${out}.${process.pid}`
+  const inputs = await bundle(aside)
+  // A source that was deleted or added makes a different input list: watch the directories too.
+  const sources = inputs.filter((file) => !file.includes("node_modules"))
+  Fs.writeFileSync(
+    Path.join(aside, "inputs.json"),
+    JSON.stringify([...sources, ...new Set(sources.map((f) => Path.dirname(f)))])
+  )
+  Fs.mkdirSync(Path.join(out, "bin"), { recursive: true })
+  for (const file of ["openapi.json", "bin/THIRD-PARTY-LICENSES.txt", "bin/hai.js", "inputs.json"]) {
+    Fs.renameSync(Path.join(aside, file), Path.join(out, file))
+  }
+  Fs.rmSync(aside, { recursive: true, force: true })
+}
+
+await import(pathToFileURL(entry).href)
