@@ -24,7 +24,9 @@ import { Workflow } from "@effect/workflow"
 import type { HaiAgents } from "@hai-effect/core"
 import { Tool, Toolkit } from "@hai-effect/core"
 import * as Scenario from "@hai-effect/emulator/Scenario"
-import { DurableEngine, DurableSession } from "@hai-effect/workflow"
+import { DurableSession } from "@hai-effect/workflow"
+import * as PgEngine from "@hai-effect/workflow/PgEngine"
+import * as SqliteEngine from "@hai-effect/workflow/SqliteEngine"
 import { Config, Console, Effect, Layer, Option, Schema } from "effect"
 import * as Example from "./support/layer.js"
 
@@ -99,11 +101,11 @@ const engine = Layer.unwrapEffect(Effect.gen(function*() {
   if (Option.isSome(pg)) {
     const port = yield* Config.integer("HAI_WORKFLOW_RUNNER_PORT").pipe(Config.withDefault(34431))
     yield* Console.log(`state: PostgreSQL (runner on 127.0.0.1:${port})`)
-    return DurableEngine.layerPg({ url: pg.value, host: "127.0.0.1", port })
+    return PgEngine.layer({ url: pg.value, host: "127.0.0.1", port })
   }
   const filename = yield* Config.string("HAI_WORKFLOW_SQLITE").pipe(Config.withDefault("./hai-workflow.db"))
   yield* Console.log(`state: ${filename}`)
-  return DurableEngine.layerSqlite({ filename })
+  return SqliteEngine.layer({ filename })
 }))
 
 // ---- run it: start (or find) the workflow and wait for its result ------------------------------

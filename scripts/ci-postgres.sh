@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# A PostgreSQL server for the durable-workflow tests and benchmark: installed from Debian's
-# `postgresql` package when missing, run as the `postgres` user (the server refuses root), on
-# 127.0.0.1, on a free port, in a temp data dir. Prints `export HAI_TEST_PG_URL=...` for the
+# A PostgreSQL server for the durable-workflow tests and benchmark: from Debian's `postgresql`
+# package (.ci/run installs it with the other system packages), run as the `postgres` user (the
+# server refuses root), on 127.0.0.1, on a free port, in a temp data dir. Prints `export HAI_TEST_PG_URL=...` for the
 # caller to eval; `scripts/ci-postgres.sh stop <datadir>` stops it and removes the directory.
 set -euo pipefail
 
@@ -16,9 +16,9 @@ if [ "${1:-}" = "stop" ]; then
 fi
 
 if [ -z "$(bin_dir)" ] || [ ! -x "$(bin_dir)/initdb" ]; then
-  echo "installing postgresql (Debian package)" >&2
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+  echo "ci-postgres.sh: no PostgreSQL server binaries under /usr/lib/postgresql: install the Debian package" \
+    "postgresql (.ci/run's system-packages step does)" >&2
+  exit 1
 fi
 bin="$(bin_dir)"
 id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres

@@ -146,7 +146,10 @@ const campaign = (options: {
             `${id} to complete`,
             Effect.sync(() => h.done.has(id)),
             120,
-            () => `${sessions.map((s) => `${s.id} ${String(s.request.messages).slice(0, 20)} ${s.status}`).join("\n")}\n${logs()}`
+            () =>
+              `${
+                sessions.map((s) => `${s.id} ${String(s.request.messages).slice(0, 20)} ${s.status}`).join("\n")
+              }\n${logs()}`
           )
         }
       }
