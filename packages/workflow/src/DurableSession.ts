@@ -158,7 +158,7 @@ export interface Request<A = unknown, I = unknown, T extends Toolkit.Any = Toolk
  * @category Schemas
  */
 export const Spec = Schema.Struct({
-  agent: Schema.Union(Schema.String, Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  agent: Schema.Union(Schema.String, Schema.encodedSchema(Wire.Agent)),
   messages: Schema.optional(Schema.Union(
     Schema.String,
     Schema.Struct({ message: Schema.String, images: Schema.optional(Schema.Array(Schema.String)) }),
