@@ -251,7 +251,9 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
       if (url.pathname.startsWith("/harness/")) return yield* harnessApi(request, url)
       const runner = request.headers["x-runner"] ?? "?"
       if (request.method === "POST" && url.pathname === "/api/v2/sessions") {
-        const body = JSON.parse(yield* Effect.orDie(request.text))
+        // Read through `arrayBuffer`, which the emulator reads the body with too: Node's request
+        // caches each accessor separately, so a `text` read here would leave the emulator none.
+        const body = JSON.parse(new TextDecoder().decode(yield* Effect.orDie(request.arrayBuffer)))
         const [trial, step] = String(body.messages ?? "").split(" ")
         // Step one is done (the body moved on); step two's create is held before the service sees
         // it, and never reaches it from this runner.
