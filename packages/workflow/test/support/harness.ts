@@ -202,6 +202,16 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
 
     const json = (body: unknown) => HttpServerResponse.unsafeJson(body)
 
+    /** The same request with its already-read body (its declared length is that body's). */
+    const replay = (request: HttpServerRequest.HttpServerRequest, url: URL, bytes: Uint8Array<ArrayBuffer>) => {
+      const headers: Record<string, string> = {}
+      for (const [k, v] of Object.entries(request.headers)) {
+        if (k !== "content-length" && k !== "transfer-encoding") headers[k] = v
+      }
+      headers["content-length"] = String(bytes.length)
+      return HttpServerRequest.fromWeb(new Request(url, { method: request.method, headers, body: bytes }))
+    }
+
     const harnessApi = (request: HttpServerRequest.HttpServerRequest, url: URL) =>
       Effect.gen(function*() {
         const body = request.method === "POST" ? JSON.parse(yield* Effect.orDie(request.text)) : undefined
@@ -251,16 +261,21 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
       if (url.pathname.startsWith("/harness/")) return yield* harnessApi(request, url)
       const runner = request.headers["x-runner"] ?? "?"
       if (request.method === "POST" && url.pathname === "/api/v2/sessions") {
-        // Read through `arrayBuffer`, which the emulator reads the body with too: Node's request
-        // caches each accessor separately, so a `text` read here would leave the emulator none.
-        const body = JSON.parse(new TextDecoder().decode(yield* Effect.orDie(request.arrayBuffer)))
+        // Node's request reads its socket again on every body accessor (none is cached), so once
+        // the body is read here the emulator must be handed a request that carries those bytes.
+        const bytes = new Uint8Array(yield* Effect.orDie(request.arrayBuffer))
+        const body = JSON.parse(new TextDecoder().decode(bytes))
         const [trial, step] = String(body.messages ?? "").split(" ")
         // Step one is done (the body moved on); step two's create is held before the service sees
         // it, and never reaches it from this runner.
         if (step === "enrich" && (yield* hold("between", trial, runner, true))) {
           return HttpServerResponse.empty({ status: 503 })
         }
-        const response = yield* emulator.app
+        const response = yield* Effect.provideService(
+          emulator.app,
+          HttpServerRequest.HttpServerRequest,
+          replay(request, url, bytes)
+        )
         // The session exists; the create's answer is held and dies with the runner.
         if (round?.steps.get(trial) === step) yield* hold("create", trial, runner, true)
         return response
