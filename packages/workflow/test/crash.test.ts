@@ -100,7 +100,14 @@ const campaign = (options: {
             (all) => all.every((s) => s.some((s) => s.status === "running"))
           ),
           60,
-          logs
+          () =>
+            `${
+              ids.map((id) =>
+                `${id}: ${(Effect.runSync(h.sessionsOf(id))).map((s) => s.status).join(",") || "no session"}${
+                  h.done.has(id) ? " (done)" : ""
+                }`
+              ).join("\n")
+            }\n${logs()}`
         )
         for (const trial of round) trial.cancel = true
       }
