@@ -11,6 +11,7 @@ export default tseslint.config(
       "**/*.md",
       "bench/results/**",
       "bench/.compiled/**",
+      "packages/*/test/.compiled/**",
       "docs/api/**",
       "scratchpad/*.local.*",
       "spec/**"

@@ -17,6 +17,7 @@ import * as Fs from "node:fs"
 import { createServer } from "node:http"
 import * as Net from "node:net"
 import * as Path from "node:path"
+import { durable } from "./durable.mjs"
 import { probe } from "./probe.mjs"
 
 const here = import.meta.dirname
@@ -170,6 +171,21 @@ for (const name of ["node", ...wanted]) {
   } catch (error) {
     console.log(`FAIL ${name.padEnd(8)} ${error.stack ?? error}`)
     failures.push(name)
+  }
+}
+
+// @hai-effect/workflow (Node): a durable step on the in-memory engine, with no database driver installed.
+{
+  const started = performance.now()
+  try {
+    const result = await durable(options)
+    const ok = typeof result.answer?.value === "string" && result.toolCalls > 0
+    const seconds = ((performance.now() - started) / 1000).toFixed(1)
+    console.log(`${ok ? "ok  " : "FAIL"} ${"durable".padEnd(8)} ${seconds.padStart(5)} s  ${JSON.stringify(result)}`)
+    if (!ok) failures.push("durable")
+  } catch (error) {
+    console.log(`FAIL ${"durable".padEnd(8)} ${error.stack ?? error}`)
+    failures.push("durable")
   }
 }
 

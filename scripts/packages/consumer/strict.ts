@@ -8,6 +8,7 @@ import { HaiError, Session, Tool, Toolkit } from "@hai-effect/core"
 import * as SessionModule from "@hai-effect/core/Session"
 import { NodeHai } from "@hai-effect/platform-node"
 import { Webhook, WebhookEvent } from "@hai-effect/webhooks"
+import { DurableEngine, DurableSession } from "@hai-effect/workflow"
 import { Effect, Match, Redacted, Schema } from "effect"
 
 const lookup = Tool.make("lookup", {
@@ -49,3 +50,12 @@ export const verified = (body: string, signature: string | null, timestamp: stri
 export const main = run.pipe(
   Effect.provide(NodeHai.layer({ apiKey: Redacted.make("hk-..."), environment: "us" }))
 )
+
+// @hai-effect/workflow's index type-checks without either database driver installed.
+export const durableStep = DurableSession.run({
+  step: "find",
+  agent: "h/web-surfer-holo3-1-35b",
+  messages: "What is the weather in Paris?",
+  answer: Answer
+})
+export const memoryEngine: typeof DurableEngine.layerMemory = DurableEngine.layerMemory

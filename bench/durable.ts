@@ -1,0 +1,170 @@
+/**
+ * Durable sessions over three runners on PostgreSQL, side by side with plain `Session.run` in one
+ * process, against one emulator (served on loopback by this process).
+ *
+ *   pnpm tsx bench/durable.ts [--sessions 1000] [--queued 10000] [--limit 400]
+ *
+ * Phase 1: the same N one-step sessions as N plain `Session.run` in this process, then as N
+ * durable workflows (`DurableSession.run`) spread over three runner processes, woken by
+ * webhooks. Prints: all settled, duplicates, wall time of each and their ratio (target <= 2x),
+ * p50/p99 from the settling webhook to the workflow's next read of its session (target p99 <=
+ * 250 ms), the runners' peak RSS, and database rows written per session (inserts + updates).
+ * Phase 2: `--queued` more workflows queued at once through the same runners, each runner
+ * keeping at most `--limit` sessions active (`SessionLimit`): all settled, most active at once,
+ * wall time, rows per session.
+ *
+ * PostgreSQL: HAI_TEST_PG_URL, or a private server started here (Debian's `postgresql`).
+ */
+import { NodeHttpClient } from "@effect/platform-node"
+import { HaiAgents, Session } from "@hai-effect/core"
+import * as Emulator from "@hai-effect/emulator/Emulator"
+import { Effect, Fiber, Layer, Schema } from "effect"
+import { execFileSync } from "node:child_process"
+import * as Harness from "../packages/workflow/test/support/harness.js"
+import * as Postgres from "../packages/workflow/test/support/postgres.js"
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i === -1 ? fallback : Number(process.argv[i + 1])
+}
+const SESSIONS = arg("sessions", 1000)
+const QUEUED = arg("queued", 10_000)
+const LIMIT = arg("limit", 400)
+
+const Jobs = Schema.Struct({ jobs: Schema.Array(Schema.Struct({ title: Schema.String, company: Schema.String })) })
+
+const quantile = (values: ReadonlyArray<number>, q: number) => {
+  if (values.length === 0) return NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+}
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`
+
+const rowsWritten = (url: string): number => {
+  const out = execFileSync(Postgres.psqlPath(), [
+    url,
+    "-At",
+    "-c",
+    "SELECT pg_stat_force_next_flush(); SELECT coalesce(sum(n_tup_ins + n_tup_upd), 0) FROM pg_stat_user_tables"
+  ], { encoding: "utf8" })
+  return Number(out.trim().split("\n").pop())
+}
+
+const waitUntil = (check: () => boolean, what: string, seconds: number) =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + seconds * 1000
+    while (!check()) {
+      if (Date.now() > deadline) return yield* Effect.dieMessage(`timed out waiting for ${what}`)
+      yield* Effect.sleep("100 millis")
+    }
+  })
+
+const main = Effect.gen(function*() {
+  const runnerScript = yield* Effect.promise(() => Harness.bundleRunner())
+  const pg = yield* Effect.acquireRelease(
+    Effect.promise(() => Postgres.start()),
+    (pg) => Effect.promise(() => pg.stop())
+  )
+  const url = yield* Effect.promise(() => pg.database("bench_durable"))
+  const h = yield* Harness.make({ runners: 3, pgUrl: url, pollMs: 30_000, toolMs: 0, runnerScript, limit: LIMIT })
+  const hai = yield* HaiAgents.HaiAgents
+
+  // The bench's own webhook first, so its delivery marks the moment the session settled.
+  yield* hai.webhooks.create({ url: `${h.url}/harness/hook`, enabled_events: ["session.status_updated"] })
+  for (const r of h.runners) {
+    const hook = yield* hai.webhooks.create({
+      url: `http://127.0.0.1:${r.webhookPort}/hai/webhooks`,
+      enabled_events: ["session.status_updated"]
+    })
+    r.secret = hook.secret
+  }
+  yield* h.spawnRunner(h.runners[0])
+  yield* Effect.forEach(h.runners.slice(1), h.spawnRunner, { concurrency: "unbounded", discard: true })
+
+  // ---- phase 1a: plain Session.run in this process --------------------------------------------
+  // Over the same loopback socket as the runners use.
+  const overSocket = HaiAgents.layer({ apiKey: "hk-emulator", baseUrl: h.url }).pipe(
+    Layer.provide(NodeHttpClient.layerUndici)
+  )
+  const plainStart = performance.now()
+  const plain = yield* Effect.forEach(
+    Array.from({ length: SESSIONS }, (_, i) => i),
+    (i) => Effect.either(Session.run({ agent: "bench/finder", messages: `plain-${i} find`, answer: Jobs })),
+    { concurrency: "unbounded" }
+  ).pipe(Effect.provide(overSocket))
+  const plainMs = performance.now() - plainStart
+  const plainOk = plain.filter((r) => r._tag === "Right").length
+
+  // ---- phase 1b: the same as durable workflows over three runners -------------------------------
+  const rowsBefore = rowsWritten(url)
+  const durableStart = performance.now()
+  for (let i = 0; i < SESSIONS; i++) {
+    h.trials.push({ id: `durable-${i}`, agent: "bench", cancel: false, runner: String((i % 3) + 1) })
+  }
+  yield* waitUntil(() => h.done.size >= SESSIONS, "the durable workflows", 1800)
+  const durableMs = performance.now() - durableStart
+  const rowsDurable = rowsWritten(url) - rowsBefore
+  const sessions = (yield* h.emulator.sessions).filter((s) => String(s.request.messages).startsWith("durable-"))
+  const latencies: Array<number> = []
+  for (const s of sessions) {
+    const settled = h.settledAt.get(s.id)
+    const resumed = h.resumedAt.get(s.id)
+    if (settled !== undefined && resumed !== undefined) latencies.push(resumed - settled)
+  }
+  const rssPhase1 = h.runners.map((r) => mb(h.rss.get(r.id) ?? 0)).join(", ")
+
+  console.log(`\n${SESSIONS} sessions, one step each, emulator on loopback, 3 runners on PostgreSQL`)
+  console.log(`  plain Session.run, one process:   ${plainOk}/${SESSIONS} settled in ${(plainMs / 1000).toFixed(1)} s`)
+  console.log(
+    `  durable, three runners:           ${h.done.size}/${SESSIONS} settled in ${(durableMs / 1000).toFixed(1)} s`
+      + `; sessions created ${sessions.length} (duplicates ${sessions.length - SESSIONS})`
+  )
+  console.log(`  wall time ratio durable/plain:    ${(durableMs / plainMs).toFixed(2)}x (target <= 2x)`)
+  console.log(
+    `  settle webhook -> workflow reads: p50 ${quantile(latencies, 0.5).toFixed(0)} ms, p99 ${
+      quantile(latencies, 0.99).toFixed(0)
+    } ms over ${latencies.length} (target p99 <= 250 ms)`
+  )
+  console.log(`  runner peak RSS:                  ${rssPhase1}`)
+  console.log(`  database rows written / session:  ${(rowsDurable / SESSIONS).toFixed(1)} (inserts + updates)`)
+
+  // ---- phase 2: many more queued through the same runners, each with its limit ------------------
+  if (QUEUED > 0) {
+    let most = 0
+    const sampler = yield* Effect.fork(Effect.forever(Effect.zipRight(
+      Effect.map(h.emulator.stats, (s) => {
+        most = Math.max(most, s.sessionsUnsettled)
+      }),
+      Effect.sleep("200 millis")
+    )))
+    const before = rowsWritten(url)
+    const start = performance.now()
+    for (let i = 0; i < QUEUED; i++) {
+      h.trials.push({ id: `queued-${i}`, agent: "bench", cancel: false, runner: String((i % 3) + 1) })
+    }
+    yield* waitUntil(() => h.done.size >= SESSIONS + QUEUED, "the queued workflows", 3600)
+    const ms = performance.now() - start
+    yield* Fiber.interrupt(sampler)
+    const created = (yield* h.emulator.sessions).filter((s) => String(s.request.messages).startsWith("queued-")).length
+    console.log(`\n${QUEUED} more queued at once through the same runners, at most ${LIMIT} active per runner`)
+    console.log(
+      `  ${h.done.size - SESSIONS}/${QUEUED} settled in ${(ms / 1000).toFixed(1)} s; sessions created ${created}`
+        + ` (duplicates ${created - QUEUED}); most unsettled at once ${most} (limit ${3 * LIMIT})`
+    )
+    console.log(`  runner peak RSS:                  ${h.runners.map((r) => mb(h.rss.get(r.id) ?? 0)).join(", ")}`)
+    console.log(`  database rows written / session:  ${((rowsWritten(url) - before) / QUEUED).toFixed(1)}`)
+  }
+}).pipe(
+  Effect.provide(
+    HaiAgents.layer({ apiKey: "hk-emulator", baseUrl: "http://127.0.0.1" }).pipe(
+      Layer.provideMerge(Emulator.layerClient),
+      Layer.provideMerge(Harness.layer({ tick: 40 }))
+    )
+  ),
+  Effect.scoped
+)
+
+Effect.runPromise(main).then(() => process.exit(0), (error) => {
+  console.error(error)
+  process.exit(1)
+})
