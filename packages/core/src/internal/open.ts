@@ -116,6 +116,7 @@ export const start = <A, I, T extends Toolkit.Any>(
       watch: request.watch,
       until,
       onEvent: request.onEvent,
+      delivery: request.delivery,
       pending: [],
       state,
       watchInline
@@ -157,6 +158,7 @@ export const attach = <A, I, T extends Toolkit.Any>(
         watch: options?.watch,
         until: "terminal",
         onEvent: options?.onEvent,
+        delivery: options?.delivery,
         pending: Option.isSome(checkpoint) ? checkpoint.value.pending : [],
         state
       })
