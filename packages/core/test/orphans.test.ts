@@ -138,7 +138,7 @@ describe("orphans", () => {
       Effect.withRandom(Random.make(17)),
       Effect.provide(emulated({ seed: 17, concurrency: 1000 }))
     )
-  })
+  }, 120_000)
 
   it.effect("100 interrupted sessions under 15% 503, 10% drops, 10% lost responses: all cancelled or reported", () => {
     const lines: Array<{ level: string; message: string }> = []
@@ -181,5 +181,5 @@ describe("orphans", () => {
       Effect.withRandom(Random.make(6)),
       Effect.provide(emulated({ seed: 6, concurrency: 1000, client: { retrySchedule: RetryPolicy.defaultSchedule } }))
     )
-  })
+  }, 120_000)
 })
