@@ -5,6 +5,8 @@
  * - `installed`: the CLI tarball installed with `npm install -g` (the bundled executable);
  * - `pnpm hai`: the workspace's command, which runs the same bundle from the sources;
  * - `tsx`: the sources compiled on the fly by tsx (what `pnpm hai` was before the bundle);
+ * - `effect + @effect/cli`: a one-option @effect/cli command printing its help, bundled the same
+ *   way (bench/support/cli-floor.ts): the floor of any `hai --help` built on them;
  * - `node -e 0`: an empty program, the floor of any of them on this machine now.
  *
  * Prints medians of wall time and of CPU time (user + system, steadier on a shared machine) and
@@ -13,6 +15,7 @@
  *
  *   npx tsx bench/cold-start.ts [--quick]
  */
+import * as esbuild from "esbuild"
 import { execFileSync, spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -49,11 +52,25 @@ execFileSync("npm", ["install", "--global", "--prefix", Path.join(work, "global"
 // Warm the workspace bundle so `pnpm hai` is measured as a developer runs it the second time.
 execFileSync("pnpm", ["--silent", "hai", "--help"], { cwd: root, stdio: "ignore", env })
 
+const floor = Path.join(work, "cli-floor.mjs")
+esbuild.buildSync({
+  entryPoints: [Path.join(import.meta.dirname, "support/cli-floor.ts")],
+  outfile: floor,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: "warning"
+})
+
 const tsx = Path.join(root, "node_modules/.bin/tsx")
 const commands: Record<string, { readonly command: string; readonly args: ReadonlyArray<string> }> = {
   installed: { command: Path.join(work, "global/bin/hai"), args: [] },
   "pnpm hai": { command: "pnpm", args: ["--silent", "hai"] },
   tsx: { command: tsx, args: [Path.join(root, "packages/cli/src/bin.ts")] },
+  "effect + @effect/cli": { command: process.execPath, args: [floor] },
   // Node starting an empty program: how much of the figures above is the machine's load.
   "node -e 0": { command: process.execPath, args: ["-e", "0", "--"] }
 }
@@ -96,7 +113,9 @@ const main = async () => {
     for (const name of Object.keys(commands)) {
       if (name === "tsx" && round >= slowRounds) continue
       add(`hai --help: ${name}`, help(name))
-      if (name !== "node -e 0") add(`mcp serve to initialize: ${name}`, await mcp(name))
+      if (name !== "node -e 0" && name !== "effect + @effect/cli") {
+        add(`mcp serve to initialize: ${name}`, await mcp(name))
+      }
     }
   }
   const table: Array<string> = []

@@ -1,6 +1,6 @@
 /**
- * `pnpm hai ...`: the CLI from the workspace's sources, run as the same single-file bundle users
- * install (packages/cli/build-bin.mjs), rebuilt into `node_modules/.cache/hai` only when one of its
+ * `pnpm hai ...`: the CLI from the workspace's sources, run as the same bundle users install
+ * (packages/cli/build-bin.mjs: an entry and the chunks it imports), rebuilt into `node_modules/.cache/hai` only when one of its
  * sources or the lockfile is newer than it. Starting the bundle takes a fraction of the time tsx
  * takes to compile the sources on the fly.
  */
@@ -43,11 +43,20 @@ if (stale()) {
     Path.join(aside, "inputs.json"),
     JSON.stringify([...sources, ...new Set(sources.map((f) => Path.dirname(f)))])
   )
+  // Chunks are named by their content, so a chunk of the new build never replaces a different
+  // one of the old: they go first, the entry that imports them last.
   Fs.mkdirSync(Path.join(out, "bin"), { recursive: true })
-  for (const file of ["openapi.json", "bin/THIRD-PARTY-LICENSES.txt", "bin/hai.js", "inputs.json"]) {
+  const fresh = Fs.readdirSync(Path.join(aside, "bin"))
+  const chunks = fresh.filter((file) => file !== "hai.js").map((file) => `bin/${file}`)
+  for (const file of [...chunks, "openapi.json", "bin/hai.js", "inputs.json"]) {
     Fs.renameSync(Path.join(aside, file), Path.join(out, file))
   }
   Fs.rmSync(aside, { recursive: true, force: true })
+  // The old build's chunks go: a `hai` started from it imports its handler as it starts, so only
+  // one started during this rebuild could miss a chunk (and be run again).
+  for (const file of Fs.readdirSync(Path.join(out, "bin"))) {
+    if (!fresh.includes(file)) Fs.rmSync(Path.join(out, "bin", file), { force: true })
+  }
 }
 
 await import(pathToFileURL(entry).href)

@@ -1,11 +1,16 @@
 /**
- * Bundles the `hai` executable: `<out>/bin/hai.js`, one ESM file with every dependency inlined, so
- * an installed `hai` needs nothing but Node and starts without resolving and reading hundreds of
- * modules. `pnpm build` runs it (this package's `postbuild`) with `<out>` = `dist`; `pnpm hai`
- * runs the same bundle, rebuilt into `node_modules/.cache/hai` when a source changed.
+ * Bundles the `hai` executable into `<out>/bin/`: the entry `hai.js` and the chunks it imports, ESM
+ * with every dependency inlined, so an installed `hai` needs nothing but Node and starts without
+ * resolving and reading hundreds of modules. `pnpm build` runs it (this package's `postbuild`)
+ * with `<out>` = `dist`; `pnpm hai` runs the same bundle, rebuilt under `node_modules/.cache/hai`
+ * when a source changed.
+ *
+ * Each command's handler is imported when the command runs (see `src/Cli.ts`), and the bundle is
+ * split at those imports: `hai --help` reads and compiles the command tree and @effect/cli, not
+ * the SDK, undici, the emulator or the MCP server.
  *
  * The emulator reads the API contract from `../openapi.json` beside its compiled modules; beside
- * the bundle that is `<out>/openapi.json`, copied here. The licenses of the bundled packages go to
+ * the chunks that is `<out>/openapi.json`, copied here. The licenses of the bundled packages go to
  * `<out>/bin/THIRD-PARTY-LICENSES.txt`, since their code ships inside ours.
  *
  *   node build-bin.mjs [out]
@@ -19,10 +24,15 @@ const here = Path.dirname(fileURLToPath(import.meta.url))
 
 /** Writes the bundle; returns the source files it was made from. */
 export const bundle = async (out) => {
-  const outfile = Path.join(out, "bin/hai.js")
+  const outdir = Path.join(out, "bin")
+  // Chunks are named by their content: the ones of an earlier build would ship with this one.
+  Fs.rmSync(outdir, { recursive: true, force: true })
   const result = await esbuild.build({
-    entryPoints: [Path.join(here, "src/bin.ts")],
-    outfile,
+    entryPoints: { hai: Path.join(here, "src/bin.ts") },
+    outdir,
+    splitting: true,
+    // Beside the entry, so that `../openapi.json` is the same file from every chunk.
+    chunkNames: "[name]-[hash]",
     bundle: true,
     platform: "node",
     format: "esm",
@@ -33,13 +43,14 @@ export const bundle = async (out) => {
     legalComments: "none",
     metafile: true,
     logLevel: "warning",
-    // Bundled CommonJS dependencies (undici, ws) call require() for Node built-ins.
+    // Bundled CommonJS dependencies (undici, ws) call require() for Node built-ins; every chunk
+    // gets its own.
     banner: {
       js:
         "import { createRequire as __createRequire } from \"node:module\"; const require = __createRequire(import.meta.url);"
     }
   })
-  Fs.chmodSync(outfile, 0o755)
+  Fs.chmodSync(Path.join(outdir, "hai.js"), 0o755)
   Fs.copyFileSync(Path.join(here, "../../spec/openapi.json"), Path.join(out, "openapi.json"))
   Fs.writeFileSync(Path.join(out, "bin/THIRD-PARTY-LICENSES.txt"), notices(result.metafile))
   return Object.keys(result.metafile.inputs)

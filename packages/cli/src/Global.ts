@@ -1,28 +1,17 @@
 /**
- * The `hai` root command and its global options (`--api-key`, `--base-url`, `--json`), and how
- * subcommands get a client from them.
+ * The `hai` root command and its global options (`--api-key`, `--base-url`, `--json`,
+ * `--log-level`). The client they make is in {@link Client}: this module is loaded by every run of
+ * `hai`, `--help` included, and stays free of the SDK.
  *
  * @since 0.1.0
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as UrlParams from "@effect/platform/UrlParams"
-import * as HaiAgents from "@hai-effect/core/HaiAgents"
-import * as Credentials from "@hai-effect/platform-node/Credentials"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import * as LogLevel from "effect/LogLevel"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import { version as internalVersion } from "./internal/version.js"
-
-/**
- * The name sent in `X-HCompany-Client-Name`.
- *
- * @since 0.1.0
- * @category Constants
- */
-export const clientName = "hai-cli"
 
 /**
  * The CLI's version.
@@ -139,73 +128,6 @@ export interface Globals {
  * @category Accessors
  */
 export const globals: Effect.Effect<Globals, never, Command.Command.Context<"hai">> = hai
-
-/**
- * Finds the credentials the way the SDK does, the global options first.
- *
- * @since 0.1.0
- * @category Accessors
- */
-export const credentials: Effect.Effect<
-  Credentials.Resolved,
-  Credentials.ResolveError,
-  Command.Command.Context<"hai">
-> = Effect.flatMap(globals, (g) =>
-  Credentials.resolve({
-    apiKey: Option.getOrUndefined(g.apiKey),
-    baseUrl: Option.getOrUndefined(g.baseUrl)
-  }))
-
-const target = (
-  request: { readonly method: string; readonly url: string; readonly urlParams: UrlParams.UrlParams }
-) => {
-  const query = UrlParams.toString(request.urlParams)
-  return `${request.method} ${request.url}${query.length > 0 ? `?${query}` : ""}`
-}
-
-/**
- * Logs every request and its status at debug level (`hai --log-level debug ...`). Headers,
- * and with them the key, are never logged.
- *
- * @since 0.1.0
- * @category Combinators
- */
-export const logRequests = (client: HttpClient.HttpClient): HttpClient.HttpClient =>
-  client.pipe(
-    HttpClient.tapRequest((request) => Effect.logDebug(`→ ${target(request)}`)),
-    HttpClient.tap((response) => Effect.logDebug(`← ${response.status} ${target(response.request)}`))
-  )
-
-/**
- * A `HaiAgents` client for found credentials, named as the CLI, its requests logged at debug
- * level.
- *
- * @since 0.1.0
- * @category Constructors
- */
-export const makeClient = (
-  found: { readonly apiKey: Redacted.Redacted<string>; readonly baseUrl?: string | undefined }
-): Effect.Effect<HaiAgents.Service, never, HttpClient.HttpClient> =>
-  HaiAgents.make({ apiKey: found.apiKey, baseUrl: found.baseUrl, clientName, transformClient: logRequests })
-
-/**
- * Runs an effect with a `HaiAgents` client built from the resolved credentials over the
- * `HttpClient` in context.
- *
- * @since 0.1.0
- * @category Combinators
- */
-export const withClient = <A, E, R>(
-  effect: Effect.Effect<A, E, R>
-): Effect.Effect<
-  A,
-  E | Credentials.ResolveError,
-  Exclude<R, HaiAgents.HaiAgents> | HttpClient.HttpClient | Command.Command.Context<"hai">
-> =>
-  Effect.gen(function*() {
-    const client = yield* makeClient(yield* credentials)
-    return yield* Effect.provideService(effect, HaiAgents.HaiAgents, client)
-  })
 
 /**
  * Moves the global options found after a subcommand to the front, so that

@@ -10,11 +10,18 @@
 export * as Cli from "./Cli.js"
 
 /**
- * Global options and the client they make.
+ * Global options.
  *
  * @since 0.1.0
  */
 export * as Global from "./Global.js"
+
+/**
+ * The client a command talks to the API with, made from the global options.
+ *
+ * @since 0.1.0
+ */
+export * as Client from "./Client.js"
 
 /**
  * Output streams and formatting.

@@ -5,7 +5,7 @@
 import { assert, beforeAll, describe, layer } from "@effect/vitest"
 import * as Emulator from "@hai-effect/emulator/Emulator"
 import { Effect, Layer } from "effect"
-import { execFile } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as Binary from "./support/Binary.js"
@@ -34,6 +34,21 @@ const hai = (executable: Binary.Executable, args: ReadonlyArray<string>, env: Re
       const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1
       resume(Effect.succeed({ code, stdout, stderr }))
     })
+  })
+
+/** Runs `hai ...args` with a stdout whose reader is gone before `hai` writes to it. */
+const haiIntoClosedPipe = (executable: Binary.Executable, args: ReadonlyArray<string>, env: Record<string, string>) =>
+  Effect.async<{ readonly code: number | null; readonly stderr: string }>((resume) => {
+    const [command, ...prefix] = executable.argv
+    const child = spawn(command!, [...prefix, ...args], {
+      cwd: tempDir(),
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tempDir(), NO_COLOR: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    child.stdout.destroy()
+    let stderr = ""
+    child.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()))
+    child.on("close", (code) => resume(Effect.succeed({ code, stderr })))
   })
 
 describe("the hai executable", () => {
@@ -71,5 +86,21 @@ describe("the hai executable", () => {
         assert.notInclude(help.stdout + help.stderr, "\x1b[")
         assert.notInclude(help.stdout, "A user-defined piece of text")
       }), 120_000)
+
+    it.effect(
+      "a reader that leaves (hai ... | head -1) ends hai quietly, without a stack trace",
+      () =>
+        Effect.gen(function*() {
+          const server = yield* Emulator.EmulatorServer
+          const env = { HAI_API_KEY: "hk-emulator", HAI_API_BASE_URL: server.url }
+          for (const args of [["--help"], ["whoami", "--json"], ["sessions", "list", "--json"]]) {
+            const r = yield* haiIntoClosedPipe(executables.compiled!, args, env)
+            assert.strictEqual(r.stderr, "", args.join(" "))
+            // Finished before the error reached it (0), or interrupted by it like SIGPIPE would (141).
+            assert.include([0, 141], r.code, args.join(" "))
+          }
+        }),
+      120_000
+    )
   })
 })

@@ -92,11 +92,17 @@ describe("hai mcp serve (stdio)", () => {
         assert.isTrue(tools.some((t) => t.name === "run_agent"))
 
         const progress: Array<string> = []
+        const steps: Array<number> = []
         const result = yield* Effect.promise(() =>
           client.callTool(
             { name: "run_agent", arguments: { task: "What is the top story on Hacker News?" } },
             undefined,
-            { onprogress: (p) => void progress.push(p.message ?? String(p.progress)) }
+            {
+              onprogress: (p) => {
+                progress.push(p.message ?? String(p.progress))
+                steps.push(p.progress)
+              }
+            }
           )
         )
         assert.isFalse(result.isError, JSON.stringify(result))
@@ -109,6 +115,10 @@ describe("hai mcp serve (stdio)", () => {
         const emulator = yield* Emulator.Emulator
         const session = yield* emulator.session(outcome.session_id)
         assert.strictEqual(session._tag, "Some")
+        // Every event the run knew of when it settled is relayed once, in order, after the start
+        // line (steps 1..n are event indices 0..n-1), however far the relay got before the answer.
+        assert.deepStrictEqual(steps, steps.map((_, i) => i))
+        assert.isTrue(progress.some((line) => line.startsWith("AgentEvent/")), progress.join("\n"))
       }), 60_000)
   })
 })

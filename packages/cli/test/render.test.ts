@@ -2,8 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as HaiError from "@hai-effect/core/HaiError"
 import * as Wire from "@hai-effect/core/Wire"
 import { Effect, Redacted } from "effect"
-import { parseOverrides } from "../src/commands/run.js"
 import * as Global from "../src/Global.js"
+import { parseOverrides } from "../src/handlers/run.js"
 import * as Render from "../src/Render.js"
 
 describe("Render", () => {

@@ -5,6 +5,7 @@ import * as RunMain from "../src/internal/runMain.js"
 /** A process whose signals, clock and exit the test drives. */
 const fakeHost = () => {
   const listeners = new Set<() => void>()
+  const brokenPipe: Array<() => void> = []
   const notices: Array<string> = []
   const exits: Array<number> = []
   let now = 0
@@ -13,7 +14,8 @@ const fakeHost = () => {
     offSignal: (listener) => void listeners.delete(listener),
     exit: (code) => void exits.push(code),
     notice: (text) => void notices.push(text),
-    now: () => now
+    now: () => now,
+    onBrokenPipe: (listener) => void brokenPipe.push(listener)
   }
   return {
     host,
@@ -23,6 +25,9 @@ const fakeHost = () => {
     signal: (at: number) => {
       now = at
       for (const listener of [...listeners]) listener()
+    },
+    breakPipe: () => {
+      for (const listener of brokenPipe) listener()
     }
   }
 }
@@ -79,6 +84,31 @@ describe("hai's process runner", () => {
     RunMain.make(fake.host)(Effect.void, { disableErrorReporting: true, disablePrettyLogger: true })
     await tick()
     assert.strictEqual(fake.listeners.size, 0)
+    assert.deepStrictEqual(fake.exits, [])
+  })
+
+  it("a reader that leaves interrupts the program, whose cleanup runs, and exits quietly with 141", async () => {
+    const fake = fakeHost()
+    const cleaned = Effect.runSync(Deferred.make<void>())
+    RunMain.make(fake.host)(Effect.never.pipe(Effect.onInterrupt(() => Deferred.succeed(cleaned, undefined))), {
+      disableErrorReporting: true,
+      disablePrettyLogger: true,
+      teardown: (_exit, onExit) => onExit(RunMain.interruptedExitCode)
+    })
+    await tick()
+    fake.breakPipe()
+    await Effect.runPromise(Deferred.await(cleaned))
+    await tick()
+    assert.deepStrictEqual(fake.exits, [RunMain.brokenPipeExitCode])
+    assert.deepStrictEqual(fake.notices, [])
+  })
+
+  it("a reader that leaves after the program ended changes nothing", async () => {
+    const fake = fakeHost()
+    RunMain.make(fake.host)(Effect.void, { disableErrorReporting: true, disablePrettyLogger: true })
+    await tick()
+    fake.breakPipe()
+    await tick()
     assert.deepStrictEqual(fake.exits, [])
   })
 })

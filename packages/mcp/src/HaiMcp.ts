@@ -31,10 +31,13 @@ import type * as ChangeFeed from "@hai-effect/core/ChangeFeed"
 import * as HaiAgents from "@hai-effect/core/HaiAgents"
 import * as Session from "@hai-effect/core/Session"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as HttpSecurity from "./HttpSecurity.js"
@@ -405,15 +408,32 @@ export const layerHandlers = toolkit.toLayer(Effect.gen(function*() {
           maxTime: params.max_time_s === undefined ? undefined : `${params.max_time_s} seconds`,
           overrides: structured ? { "agent.answer_format": params.answer_schema } : undefined
         })
-        if (Option.isSome(token)) {
-          yield* progress(token.value, 0, `session ${handle.id} started`)
-          yield* handle.events.pipe(
-            Stream.runForEach((item) => progress(token.value, item.index + 1, describeEvent(item))),
-            Effect.ignore,
-            Effect.forkScoped
-          )
+        if (Option.isNone(token)) {
+          const result = yield* handle.awaitSettled()
+          return outcomeOf(result, handle.session.agent_view_url ?? null, structured)
         }
+        yield* progress(token.value, 0, `session ${handle.id} started`)
+        // Events are relayed as they come; whatever the relay has not reached when the turn settles
+        // (a busy process, a session quicker than its reader) is sent from the result before the
+        // answer, so a client always sees every step once, in order.
+        const relayed = yield* Ref.make(-1)
+        const relay = (item: ChangeFeed.IndexedEvent) =>
+          Effect.zipRight(progress(token.value, item.index + 1, describeEvent(item)), Ref.set(relayed, item.index))
+        const relaying = yield* handle.events.pipe(Stream.runForEach(relay), Effect.ignore, Effect.forkScoped)
         const result = yield* handle.awaitSettled()
+        yield* Fiber.interrupt(relaying)
+        const last = yield* Ref.get(relayed)
+        yield* Effect.forEach(result.events.filter((item) => item.index > last), relay, { discard: true })
+        // Notifications leave through the server's own queue, apart from the tool's answer: let it
+        // drain (briefly) so the last steps reach the client before the answer that ends the call.
+        yield* server.notificationsMailbox.size.pipe(
+          Effect.repeat({
+            schedule: Schedule.spaced("5 millis"),
+            while: (size) => Option.getOrElse(size, () => 0) > 0
+          }),
+          Effect.timeoutOption("1 second"),
+          Effect.zipRight(Effect.yieldNow())
+        )
         return outcomeOf(result, handle.session.agent_view_url ?? null, structured)
       })))
     }),

@@ -1,16 +1,15 @@
 /**
- * `hai agents list|get` and `hai skills list|get`.
+ * `hai agents list|get` and `hai skills list|get`. What they do is in `../handlers/agents.ts`,
+ * loaded when one runs.
  *
  * @since 0.1.0
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as HaiAgents from "@hai-effect/core/HaiAgents"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
-import * as Global from "../Global.js"
-import * as Render from "../Render.js"
+
+const handlers = Effect.promise(() => import("../handlers/agents.js"))
 
 const listOptions = {
   search: Options.text("search").pipe(Options.withDescription("Full-text filter"), Options.optional),
@@ -18,15 +17,13 @@ const listOptions = {
   size: Options.integer("size").pipe(Options.withDescription("Items per page"), Options.optional)
 }
 
-const query = (o: {
-  readonly search: Option.Option<string>
-  readonly page: Option.Option<number>
-  readonly size: Option.Option<number>
-}) => ({
-  ...Option.match(o.search, { onNone: () => ({}), onSome: (search) => ({ search }) }),
-  ...Option.match(o.page, { onNone: () => ({}), onSome: (page) => ({ page }) }),
-  ...Option.match(o.size, { onNone: () => ({}), onSome: (size) => ({ size }) })
-})
+/**
+ * The parsed options of `hai agents list` and `hai skills list`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type ListParsed = Command.Command.ParseConfig<typeof listOptions>
 
 /**
  * `hai agents list [--search TEXT] [--page N] [--size N]`
@@ -34,17 +31,11 @@ const query = (o: {
  * @since 0.1.0
  * @category Commands
  */
-export const listAgents = Command.make("list", listOptions, (o) =>
-  Global.withClient(Effect.gen(function*() {
-    const { json } = yield* Global.globals
-    const hai = yield* HaiAgents.HaiAgents
-    const result = yield* hai.agents.list(query(o))
-    if (json) return yield* Render.json(result)
-    yield* Render.line(Render.table(
-      ["NAME", "DESCRIPTION"],
-      result.items.map((a) => [a.name, Render.truncate(a.description, 80)])
-    ))
-  }))).pipe(Command.withDescription("List agents"))
+export const listAgents = Command.make(
+  "list",
+  listOptions,
+  (o) => Effect.flatMap(handlers, (h) => h.listAgents(o))
+).pipe(Command.withDescription("List agents"))
 
 /**
  * `hai agents get NAME`
@@ -55,21 +46,7 @@ export const listAgents = Command.make("list", listOptions, (o) =>
 export const getAgent = Command.make(
   "get",
   { name: Args.text({ name: "name" }).pipe(Args.withDescription("The agent's name, e.g. h/web-surfer-holo3-1-35b")) },
-  ({ name }) =>
-    Global.withClient(Effect.gen(function*() {
-      const { json } = yield* Global.globals
-      const hai = yield* HaiAgents.HaiAgents
-      const agent = yield* hai.agents.get(name)
-      if (json) return yield* Render.json(agent)
-      yield* Render.line(Render.fields([
-        ["name", agent.name],
-        ["description", agent.description],
-        ["model", agent.model],
-        ["environments", agent.environments.map((e) => typeof e === "string" ? e : e.kind).join(", ")],
-        ["skills", agent.skills?.map((s) => typeof s === "string" ? s : s.name).join(", ")],
-        ["instructions", agent.instructions]
-      ]))
-    }))
+  ({ name }) => Effect.flatMap(handlers, (h) => h.getAgent(name))
 ).pipe(Command.withDescription("Show an agent"))
 
 /**
@@ -89,18 +66,11 @@ export const agents = Command.make("agents").pipe(
  * @since 0.1.0
  * @category Commands
  */
-export const listSkills = Command.make("list", listOptions, (o) =>
-  Global.withClient(Effect.gen(function*() {
-    const { json } = yield* Global.globals
-    const hai = yield* HaiAgents.HaiAgents
-    const result = yield* hai.skills.list(query(o))
-    if (json) return yield* Render.json(result)
-    if (result.items.length === 0) return yield* Render.line("No skills.")
-    yield* Render.line(Render.table(
-      ["NAME", "DESCRIPTION"],
-      result.items.map((s) => [s.name, Render.truncate(s.description, 80)])
-    ))
-  }))).pipe(Command.withDescription("List skills"))
+export const listSkills = Command.make(
+  "list",
+  listOptions,
+  (o) => Effect.flatMap(handlers, (h) => h.listSkills(o))
+).pipe(Command.withDescription("List skills"))
 
 /**
  * `hai skills get NAME`
@@ -111,21 +81,7 @@ export const listSkills = Command.make("list", listOptions, (o) =>
 export const getSkill = Command.make(
   "get",
   { name: Args.text({ name: "name" }).pipe(Args.withDescription("The skill's name (`hai skills list` shows them)")) },
-  ({ name }) =>
-    Global.withClient(Effect.gen(function*() {
-      const { json } = yield* Global.globals
-      const hai = yield* HaiAgents.HaiAgents
-      const skill = yield* hai.skills.get(name)
-      if (json) return yield* Render.json(skill)
-      yield* Render.line(Render.fields([
-        ["name", skill.name],
-        ["description", skill.description],
-        ["url pattern", skill.url_pattern],
-        ["source", skill.source]
-      ]))
-      yield* Render.line()
-      yield* Render.line(skill.body)
-    }))
+  ({ name }) => Effect.flatMap(handlers, (h) => h.getSkill(name))
 ).pipe(Command.withDescription("Show a skill"))
 
 /**

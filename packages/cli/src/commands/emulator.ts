@@ -1,24 +1,14 @@
 /**
- * `hai emulator [--port N]`: serves the local emulator of the API.
+ * `hai emulator [--port N]`: serves the local emulator of the API. What it does is in
+ * `../handlers/emulator.ts`, loaded when it runs.
  *
  * @since 0.1.0
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as Emulator from "@hai-effect/emulator/Emulator"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Global from "../Global.js"
-import * as Render from "../Render.js"
 
-/**
- * `hai emulator [--port 8787] [--host 127.0.0.1] [--region eu|us] [--key hk-emulator]`
- *
- * @since 0.1.0
- * @category Commands
- */
-export const command = Command.make("emulator", {
+const config = {
   port: Options.integer("port").pipe(
     Options.withDescription("Port (default: 8787; 0 picks a free one)"),
     Options.withDefault(8787)
@@ -32,27 +22,24 @@ export const command = Command.make("emulator", {
     Options.withDefault("eu" as const)
   ),
   key: Options.text("key").pipe(Options.withDescription("Accepted API key (default hk-emulator)"), Options.optional)
-}, (o) =>
-  Effect.gen(function*() {
-    const { json } = yield* Global.globals
-    const announce = Effect.gen(function*() {
-      const server = yield* Emulator.EmulatorServer
-      const emulator = yield* Emulator.Emulator
-      if (json) yield* Render.json({ url: server.url, port: server.port, api_key: emulator.apiKey })
-      else {
-        yield* Render.line(`hai emulator listening on ${server.url}`)
-        yield* Render.line(`  export HAI_API_BASE_URL=${server.url}`)
-        yield* Render.line(`  export HAI_API_KEY=${emulator.apiKey}`)
-      }
-      return yield* Effect.never
-    })
-    const options: Emulator.Options = {
-      region: o.region,
-      ...Option.match(o.key, { onNone: () => ({}), onSome: (key) => ({ apiKeys: [key] }) })
-    }
-    return yield* announce.pipe(
-      Effect.provide(
-        Emulator.layerServer({ port: o.port, host: o.host }).pipe(Layer.provideMerge(Emulator.layer(options)))
-      )
-    )
-  })).pipe(Command.withDescription("Serve a local emulator of the API"))
+}
+
+/**
+ * The parsed options of `hai emulator`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Parsed = Command.Command.ParseConfig<typeof config>
+
+/**
+ * `hai emulator [--port 8787] [--host 127.0.0.1] [--region eu|us] [--key hk-emulator]`
+ *
+ * @since 0.1.0
+ * @category Commands
+ */
+export const command = Command.make(
+  "emulator",
+  config,
+  (o) => Effect.flatMap(Effect.promise(() => import("../handlers/emulator.js")), (h) => h.serve(o))
+).pipe(Command.withDescription("Serve a local emulator of the API"))

@@ -10,6 +10,12 @@
  * finalizers cancel what it started), later ones are ignored for a grace period, and only a
  * signal after that quits without waiting.
  *
+ * A reader that leaves (`hai sessions list --json | head -1`) makes the next write to stdout fail
+ * with EPIPE, which Node raises as an unhandled stream error: a stack trace and exit code 1. Here
+ * it ends `hai` the way SIGPIPE ends other Unix tools: quietly, with 141 (128 + SIGPIPE), the
+ * program interrupted first so that its finalizers still cancel what it started. A program that
+ * has already finished keeps its own exit code.
+ *
  * @internal
  */
 import * as Runtime from "@effect/platform/Runtime"
@@ -23,6 +29,8 @@ export interface Host {
   /** Writes a line for the user (stderr). */
   readonly notice: (text: string) => void
   readonly now: () => number
+  /** Calls the listener once stdout or stderr has lost its reader (EPIPE). */
+  readonly onBrokenPipe: (listener: () => void) => void
 }
 
 const signals = ["SIGINT", "SIGTERM"] as const
@@ -37,7 +45,23 @@ export const nodeHost: Host = {
   },
   exit: (code) => process.exit(code),
   notice: (text) => void process.stderr.write(`${text}\n`),
-  now: () => Date.now()
+  now: () => Date.now(),
+  onBrokenPipe: (listener) => {
+    let broken = false
+    for (const stream of [process.stdout, process.stderr]) {
+      // Stays for the life of the process: writes still pending when the program ends fail too.
+      stream.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code === "EPIPE" || broken) {
+          if (!broken) {
+            broken = true
+            listener()
+          }
+          return
+        }
+        throw error
+      })
+    }
+  }
 }
 
 /** How long after the first signal later ones are ignored. */
@@ -51,6 +75,9 @@ const echoMillis = 1_000
 
 /** The exit code of a program stopped by a signal (128 + SIGINT). */
 export const interruptedExitCode = 130
+
+/** The exit code of a program whose output lost its reader (128 + SIGPIPE). */
+export const brokenPipeExitCode = 141
 
 /**
  * A `runMain` whose signal listeners stay until the process exits (see the module's comment).
@@ -84,8 +111,17 @@ export const make = (host: Host = nodeHost, grace: number = graceMillis) =>
       }
     }
     host.onSignal(onSignal)
+    let ended = false
+    let brokenPipe = false
+    host.onBrokenPipe(() => {
+      if (ended) return
+      brokenPipe = true
+      fiber.unsafeInterruptAsFork(fiber.id())
+    })
     fiber.addObserver((exit: Exit.Exit<unknown, unknown>) => {
+      ended = true
       clearInterval(keepAlive)
+      if (brokenPipe) return host.exit(brokenPipeExitCode)
       teardown(exit, (code) => {
         if (first !== undefined || code !== 0) host.exit(code)
         else host.offSignal(onSignal)

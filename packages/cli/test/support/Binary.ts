@@ -1,10 +1,11 @@
 /**
  * The `hai` executable as users run it, outside the test process. `HAI_CLI_BIN` names an
  * installed one (e.g. `node_modules/.bin/hai` of a packed install); otherwise `packages/cli/src/bin.ts`
- * is bundled with esbuild into one file and run by plain `node`, without tsx.
+ * is bundled as `pnpm build` bundles it (packages/cli/build-bin.mjs: an entry and its chunks) and
+ * run by plain `node`, without tsx.
  */
-import * as esbuild from "esbuild"
 import * as Path from "node:path"
+import { pathToFileURL } from "node:url"
 import { tempDir } from "./Harness.js"
 
 const entry = Path.join(import.meta.dirname, "../../src/bin.ts")
@@ -22,21 +23,12 @@ export const executable = async (): Promise<Executable> => {
     const path = Path.resolve(installed)
     return { argv: [path], line: JSON.stringify(path) }
   }
-  const outfile = Path.join(tempDir("hai-cli-bin-"), "hai.mjs")
-  await esbuild.build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile,
-    logLevel: "warning",
-    // CommonJS dependencies (undici) call `require` for Node built-ins: give the ESM bundle one.
-    banner: {
-      js:
-        "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
-    }
-  })
+  const out = tempDir("hai-cli-bin-")
+  const build: { readonly bundle: (out: string) => Promise<ReadonlyArray<string>> } = await import(
+    pathToFileURL(Path.join(import.meta.dirname, "../../build-bin.mjs")).href
+  )
+  await build.bundle(out)
+  const outfile = Path.join(out, "bin/hai.js")
   return { argv: [process.execPath, outfile], line: `node ${JSON.stringify(outfile)}` }
 }
 
