@@ -181,6 +181,13 @@ export interface StartRequest<A = unknown, I = unknown, T extends Toolkit.Any = 
    * a `Stream` reader per session holds more memory while it waits.
    */
   readonly onEvent?: ((event: ChangeFeed.IndexedEvent) => Effect.Effect<void>) | undefined
+  /**
+   * When the watcher saves its checkpoint (with a persistent `SessionStore`) relative to `onEvent`:
+   * `"at-least-once"` (default) after `onEvent` has taken the round, so an event is never lost to a
+   * crash but one may be handed over again after a restart (drop repeats by their `index`);
+   * `"at-most-once"` before, so none is handed over twice but a crash may lose some.
+   */
+  readonly delivery?: "at-least-once" | "at-most-once" | undefined
 }
 
 /**
@@ -339,6 +346,8 @@ export interface AttachOptions<A = unknown, I = unknown, T extends Toolkit.Any =
   readonly cancelTimeout?: Duration.DurationInput | undefined
   /** Called with each event from `fromIndex` (or the saved checkpoint) on, as for {@link start}. */
   readonly onEvent?: ((event: ChangeFeed.IndexedEvent) => Effect.Effect<void>) | undefined
+  /** When the checkpoint is saved relative to `onEvent`, as for {@link start}. Default `"at-least-once"`. */
+  readonly delivery?: "at-least-once" | "at-most-once" | undefined
 }
 
 /**

@@ -58,14 +58,25 @@ export const Checkpoint = Schema.Struct({
 export type Checkpoint = typeof Checkpoint.Type
 
 /**
- * A tool call's state in the ledger: `started` once its handler began, `posted` once its result
- * reached the service. A call found `started` after a restart is never run again: the agent is
- * told its outcome is unknown.
+ * A tool call's state in the ledger: `started` once its handler began, then its outcome once the
+ * handler finished (saved before it is posted), then `posted` once the outcome reached the
+ * service. After a restart a call with a saved outcome has it posted again without running; a
+ * call found `started` is run again only if its tool is idempotent, else the agent is told its
+ * outcome is unknown.
  *
  * @since 0.1.0
  * @category Schemas
  */
-export const CallState = Schema.Literal("started", "posted")
+export const CallState = Schema.Union(
+  Schema.Literal("started", "posted"),
+  Schema.Struct({
+    state: Schema.Literal("ran"),
+    outcome: Schema.Union(
+      Schema.Struct({ _tag: Schema.Literal("Result"), result: Schema.Unknown }),
+      Schema.Struct({ _tag: Schema.Literal("Error"), error: Schema.String })
+    )
+  })
+)
 
 /**
  * @since 0.1.0

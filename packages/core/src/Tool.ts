@@ -31,6 +31,11 @@ export interface Tool<in out Name extends string, P, PI, S, SI, E, R> {
   readonly parameters: Schema.Schema<P, PI>
   readonly success: Schema.Schema<S, SI> | undefined
   readonly handler: (params: P) => Effect.Effect<S, E, R>
+  /**
+   * Whether running the handler again for the same call is safe. A call found started but not
+   * finished after a restart is then run again, instead of reported `ToolInterrupted`.
+   */
+  readonly idempotent?: boolean | undefined
 }
 
 /**
@@ -46,6 +51,7 @@ export interface Any {
   readonly success: Schema.Schema.All | undefined
   // `any`: a tool of any input, output and needs fits here, to be used as it is.
   readonly handler: (params: any) => Effect.Effect<any, any, any>
+  readonly idempotent?: boolean | undefined
 }
 
 /**
@@ -91,7 +97,9 @@ export interface Definition {
  * const lookup = Tool.make("lookup_order", {
  *   description: "Find an order by id",
  *   parameters: Schema.Struct({ orderId: Schema.String }),
- *   handler: ({ orderId }) => Effect.succeed({ orderId, status: "shipped" })
+ *   handler: ({ orderId }) => Effect.succeed({ orderId, status: "shipped" }),
+ *   // a read: after a crash while it ran, it is run again
+ *   idempotent: true
  * })
  *
  * @since 0.1.0
@@ -104,13 +112,19 @@ export const make = <const Name extends string, P, PI, E, R, S = unknown, SI = u
     readonly parameters: Schema.Schema<P, PI>
     readonly success?: Schema.Schema<S, SI> | undefined
     readonly handler: (params: P) => Effect.Effect<S, E, R>
+    /**
+     * Safe to run again for the same call (a read, an upsert): after a crash while it ran, it is
+     * run again rather than reported `ToolInterrupted` to the agent. Default `false`.
+     */
+    readonly idempotent?: boolean | undefined
   }
 ): Tool<Name, P, PI, S, SI, E, R> => ({
   name,
   description: options.description,
   parameters: options.parameters,
   success: options.success,
-  handler: options.handler
+  handler: options.handler,
+  idempotent: options.idempotent ?? false
 })
 
 /**

@@ -4,7 +4,7 @@
  * Schema), and everything that can go wrong (an unknown tool, bad arguments, a failure, a defect,
  * an interruption) becomes an error the agent reads, never a failure of the session. The results
  * go back to the session in one batch, and a ledger in the {@link SessionStore} makes sure that no
- * call runs twice, even across a restart of the process.
+ * call runs twice, even across a restart of the process (unless its tool is `idempotent`).
  *
  * `Session.run`, `Session.start` and `Session.attach` do all of this for you; these are the parts,
  * for a runtime of your own (a durable workflow running each call as an activity, say).
@@ -237,9 +237,11 @@ export const post = (
 
 /**
  * Runs the calls a session waits on, each at most once across restarts: a call goes `started` in
- * the {@link SessionStore} ledger before its handler runs and `posted` once its result reached the
- * session. A call already posted is skipped; one found `started` (the process stopped while it
- * ran) is not run again, and the agent is told its outcome is unknown.
+ * the {@link SessionStore} ledger before its handler runs, its outcome is saved there as soon as
+ * the handler finished, and it goes `posted` once its outcome reached the session. A call already
+ * posted is skipped; one whose outcome was saved (the process stopped before the post) has it
+ * posted again without running; one found `started` (the process stopped while it ran) is run
+ * again if its tool is idempotent, else not, and the agent is told its outcome is unknown.
  *
  * @since 0.1.0
  * @category Running
@@ -259,20 +261,32 @@ export const runPending = <T extends Toolkit.Any>(options: {
     const store = yield* SessionStore.SessionStore
     const id = options.sessionId
     const fresh: Array<Call> = []
+    const again: Array<Call> = []
+    const saved: Array<Outcome> = []
     const orphaned: Array<Call> = []
     for (const call of options.pending) {
       const known = yield* store.getCall(id, SessionStore.callKey(call))
       if (Option.isNone(known)) fresh.push(call)
-      else if (known.value === "started") orphaned.push(call)
+      else if (known.value === "started") {
+        if (options.toolkit.tools.get(call.tool_name)?.idempotent === true) again.push(call)
+        else orphaned.push(call)
+      } else if (known.value !== "posted") saved.push({ ...known.value.outcome, call })
     }
-    if (fresh.length === 0 && orphaned.length === 0) return
+    if (fresh.length === 0 && again.length === 0 && saved.length === 0 && orphaned.length === 0) return
     yield* Effect.forEach(fresh, (call) => store.setCall(id, SessionStore.callKey(call), "started"), { discard: true })
-    const ran = yield* Effect.forEach(fresh, (call) => run(options.toolkit, call), {
-      concurrency: options.concurrency
-    })
-    const outcomes = [...ran, ...orphaned.map(unknownOutcome)]
+    // Each outcome is saved as its handler finishes, so that a crash before the post loses none.
+    const ran = yield* Effect.forEach([...fresh, ...again], (call) =>
+      Effect.tap(run(options.toolkit, call), (outcome) =>
+        store.setCall(id, SessionStore.callKey(call), {
+          state: "ran",
+          outcome: outcome._tag === "Result"
+            ? { _tag: "Result", result: outcome.result }
+            : { _tag: "Error", error: outcome.error }
+        })), { concurrency: options.concurrency })
+    const outcomes = [...ran, ...saved, ...orphaned.map(unknownOutcome)]
     yield* post(id, outcomes)
-    yield* Effect.forEach(outcomes, (o) => store.setCall(id, SessionStore.callKey(o.call), "posted"), {
+    yield* Effect.forEach(outcomes, (o) =>
+      store.setCall(id, SessionStore.callKey(o.call), "posted"), {
       discard: true
     })
   })

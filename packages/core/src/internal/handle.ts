@@ -20,6 +20,7 @@ import type * as SessionStore from "../SessionStore.js"
 import type * as Toolkit from "../Toolkit.js"
 import * as TrajectoryStatus from "../TrajectoryStatus.js"
 import type * as Wire from "../Wire.js"
+import * as Cancelling from "./cancelling.js"
 import type * as Cell from "./cell.js"
 import * as Request from "./request.js"
 import * as Turn from "./turn.js"
@@ -68,8 +69,8 @@ const deadlines = (hai: Client, id: string, wait: Session.WaitOptions, onHard: (
     wait.hardDeadline === undefined ? Effect.void : Effect.forkScoped(
       Effect.sleep(wait.hardDeadline).pipe(
         Effect.zipRight(Effect.sync(onHard)),
-        Effect.zipRight(hai.sessions.cancel(id)),
-        Effect.catchAll((e) => Effect.logWarning("cancel at the hard deadline failed", e.message))
+        // Retried through faults; a failure is logged by `Cancelling.cancel`.
+        Effect.zipRight(Effect.ignore(Cancelling.cancel(hai, id)))
       )
     )
   ], { discard: true })
@@ -201,7 +202,7 @@ const handleOf = <A, I>(turns: Turns<A, I>, session: Wire.Session): Session.Hand
       return hai.sessions.forceAnswer(id)
     },
     get cancel() {
-      return hai.sessions.cancel(id)
+      return Cancelling.cancel(hai, id)
     },
     get share() {
       return hai.sessions.share(id)

@@ -5,6 +5,7 @@
  * @since 0.1.0
  * @internal
  */
+import * as Cause from "effect/Cause"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -16,6 +17,7 @@ import * as SessionStore from "../SessionStore.js"
 import type * as Toolkit from "../Toolkit.js"
 import * as TrajectoryStatus from "../TrajectoryStatus.js"
 import type * as Wire from "../Wire.js"
+import * as Cancelling from "./cancelling.js"
 import * as Cell from "./cell.js"
 import * as Handle from "./handle.js"
 import * as Request from "./request.js"
@@ -36,10 +38,13 @@ const cancelOnClose = (
     const owed = policy === "always"
       || (policy === "unsettled" && !TrajectoryStatus.isSettled(state.unsafeGet().status))
     if (!owed) return Effect.void
-    return hai.sessions.cancel(sessionId).pipe(
+    // Retried through faults within the timeout; a failure is logged by `Cancelling.cancel`.
+    return Cancelling.cancel(hai, sessionId, timeout).pipe(
       Effect.timeout(timeout),
       Effect.catchAllCause((cause) =>
-        Effect.logWarning(`could not cancel session ${sessionId} on close; cancel it by hand`, cause)
+        Cause.isFailType(cause) && cause.error._tag !== "TimeoutException"
+          ? Effect.void
+          : Effect.logWarning(`could not cancel session ${sessionId} on close; cancel it by hand`, cause)
       ),
       Effect.withSpan("Session.cancelOnClose", { attributes: { "hai.session_id": sessionId } })
     )
@@ -74,16 +79,30 @@ export const start = <A, I, T extends Toolkit.Any>(
     const hai = yield* HaiAgents
     const body = yield* Request.toWireRequest(request)
     const state = snapshot("queued", 0)
-    const session = yield* Effect.acquireRelease(
-      hai.sessions.create(body, { idempotencyKey: request.idempotencyKey }),
-      (session) =>
-        cancelOnClose(
-          hai,
-          session.id,
-          state,
-          request.cancelOnClose ?? "unsettled",
-          request.cancelTimeout ?? "10 seconds"
+    // The key is ours to know, so that a create that gives up can be sent again to find the session.
+    const idempotencyKey = request.idempotencyKey ?? globalThis.crypto.randomUUID()
+    // The create is interruptible (its retries may take minutes); the cancel on close is owed from
+    // the moment it returns. A create that gives up may still have made a session: it is reclaimed
+    // (found under the same key and cancelled) in the background, bounded, outliving this fiber.
+    const session = yield* Effect.uninterruptibleMask((restore) =>
+      restore(hai.sessions.create(body, { idempotencyKey })).pipe(
+        Effect.onError((cause) =>
+          Cancelling.mayHaveCreated(cause)
+            ? Effect.asVoid(Effect.forkDaemon(Effect.interruptible(Cancelling.reclaim(hai, body, idempotencyKey))))
+            : Effect.void
+        ),
+        Effect.tap((session) =>
+          Effect.addFinalizer(() =>
+            cancelOnClose(
+              hai,
+              session.id,
+              state,
+              request.cancelOnClose ?? "unsettled",
+              request.cancelTimeout ?? "10 seconds"
+            )
+          )
         )
+      )
     )
     yield* Effect.annotateCurrentSpan("hai.session_id", session.id)
     state.unsafeUpdate((s) => ({ ...s, status: session.status.status }))
@@ -97,6 +116,7 @@ export const start = <A, I, T extends Toolkit.Any>(
       watch: request.watch,
       until,
       onEvent: request.onEvent,
+      delivery: request.delivery,
       pending: [],
       state,
       watchInline
@@ -138,6 +158,7 @@ export const attach = <A, I, T extends Toolkit.Any>(
         watch: options?.watch,
         until: "terminal",
         onEvent: options?.onEvent,
+        delivery: options?.delivery,
         pending: Option.isSome(checkpoint) ? checkpoint.value.pending : [],
         state
       })

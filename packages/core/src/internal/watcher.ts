@@ -1,7 +1,7 @@
 /**
  * The watcher of a session: the one fiber per session that steps through its change feed. Each
- * round it appends the events to the session's log, saves the checkpoint, hands each event to
- * `onEvent`, publishes the session's snapshot (which resumes the handle's readers) and runs the
+ * round it appends the events to the session's log, hands each event to `onEvent`, saves the
+ * checkpoint (before `onEvent` with `delivery: "at-most-once"`), publishes the session's snapshot (which resumes the handle's readers) and runs the
  * tools the agent called.
  *
  * @since 0.1.0
@@ -62,6 +62,8 @@ export interface Options<T extends Toolkit.Any> {
   readonly until: "settled" | "terminal"
   /** Called with each event in order, before turn waits see the round. */
   readonly onEvent: OnEvent | undefined
+  /** When the checkpoint is saved: after `onEvent` (default) or before it. */
+  readonly delivery?: "at-least-once" | "at-most-once" | undefined
   /** The calls pending at the checkpoint this watcher resumes from. */
   readonly pending: ReadonlyArray<SessionStore.PendingCall>
   readonly state: Cell.Cell<Snapshot>
@@ -161,6 +163,7 @@ export const make = <T extends Toolkit.Any>(
     const store = yield* SessionStore.SessionStore
     const id = options.sessionId
     const { onEvent, state, tools } = options
+    const atMostOnce = options.delivery === "at-most-once"
     const log: Log = {
       base: options.fromIndex,
       events: [],
@@ -190,27 +193,29 @@ export const make = <T extends Toolkit.Any>(
         settled: round.settled,
         rounds: (s.rounds ?? 0) + 1
       }))
+      const save = store.saveCheckpoint(id, { cursor: round.nextIndex, pending: log.pending })
+      // The checkpoint (with the pending calls) is saved once `onEvent` has taken the round, so a
+      // crash in between delivers those events again after a restart (each carries its index for
+      // the consumer to drop repeats) rather than never; "at-most-once" saves it first instead.
+      // Either way it is saved before the tools run, which the ledger guards.
       const delivered = onEvent === undefined
-        ? settle
-        : Effect.zipRight(asCaller(deliver(onEvent, round.events)), settle)
+        ? Effect.zipRight(save, settle)
+        : atMostOnce
+        ? Effect.zipRight(save, Effect.zipRight(asCaller(deliver(onEvent, round.events)), settle))
+        : Effect.zipRight(asCaller(deliver(onEvent, round.events)), Effect.zipRight(save, settle))
       const waiting = tools !== undefined && round.status === "awaiting_tool_results"
-      const withTools = !waiting
-        ? delivered
-        : log.pending.length > 0
-        ? Effect.zipRight(delivered, runTools(tools))
-        // The session waits on calls this watcher never saw announced: find them from the start.
-        : Effect.zipRight(
-          delivered,
-          Effect.flatMap(pendingFromStart(hai, id, round.nextIndex), (pending) => {
-            log.pending = pending
-            return pending.length > 0
-              ? Effect.zipRight(store.saveCheckpoint(id, { cursor: round.nextIndex, pending }), runTools(tools))
-              : Effect.void
-          })
-        )
-      // The checkpoint (with the pending calls) is saved before consumers see the round, so a
-      // restart never delivers an event twice; the calls themselves are guarded by the ledger.
-      return Effect.zipRight(store.saveCheckpoint(id, { cursor: round.nextIndex, pending: log.pending }), withTools)
+      if (!waiting) return delivered
+      if (log.pending.length > 0) return Effect.zipRight(delivered, runTools(tools))
+      // The session waits on calls this watcher never saw announced: find them from the start.
+      return Effect.zipRight(
+        delivered,
+        Effect.flatMap(pendingFromStart(hai, id, round.nextIndex), (pending) => {
+          log.pending = pending
+          return pending.length > 0
+            ? Effect.zipRight(store.saveCheckpoint(id, { cursor: round.nextIndex, pending }), runTools(tools))
+            : Effect.void
+        })
+      )
     }
 
     const feed = yield* Feed.stepper(id, { ...options.watch, fromIndex: options.fromIndex, until: options.until })
