@@ -13,7 +13,7 @@
  *   reads its result and never runs it again; the results are posted to the session as
  *   `Session.run` posts them;
  * - the answer is decoded with the request's Schema, with the same tagged errors as `Session.run`
- *   (`AnswerValidationError`, `SessionFailed`, `WaitTimeout`, any `HaiError`);
+ *   (`AnswerValidationError`, `NoAnswer`, `SessionFailed`, `WaitTimeout`, any `HaiError`);
  * - interrupting the workflow (`Workflow.interrupt`) or failing it cancels every session it left
  *   unsettled (a compensation), and a step that fails before its session settled cancels it.
  *
@@ -187,9 +187,12 @@ export const Spec = Schema.Struct({
 export const SessionError = Schema.Union(
   HaiError.HaiError,
   HaiError.AnswerValidationError,
+  HaiError.NoAnswer,
   HaiError.SessionFailed,
   HaiError.WaitTimeout,
-  HaiError.PersistenceError
+  HaiError.WaitRoundsExceeded,
+  HaiError.PersistenceError,
+  HaiError.WatcherStopped
 )
 
 /**
@@ -604,13 +607,7 @@ export const run: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.Too
   let answer: unknown = rawAnswer
   if (request.answer && Answer.validatedStatuses.has(status)) {
     if (rawAnswer === undefined || rawAnswer === null) {
-      return yield* Effect.fail(
-        new HaiError.AnswerValidationError({
-          sessionId: id,
-          raw: rawAnswer ?? null,
-          issues: `the session settled (${status}) without an answer`
-        })
-      )
+      return yield* Effect.fail(new HaiError.NoAnswer({ sessionId: id, status, nextIndex: events.length }))
     }
     answer = yield* Answer.decode(request.answer, rawAnswer, id)
   }
