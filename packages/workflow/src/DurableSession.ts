@@ -61,7 +61,7 @@ import * as Activity from "@effect/workflow/Activity"
 import * as DurableClock from "@effect/workflow/DurableClock"
 import * as DurableDeferred from "@effect/workflow/DurableDeferred"
 import * as Workflow from "@effect/workflow/Workflow"
-import type * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
+import * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
 import * as Answer from "@hai-effect/core/Answer"
 import * as ChangeFeed from "@hai-effect/core/ChangeFeed"
 import { HaiAgents } from "@hai-effect/core/HaiAgents"
@@ -390,8 +390,15 @@ export const run: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.Too
           Effect.map(Clock.currentTimeMillis, (at) => ({ id: session.id, status: session.status.status, at }))
       )
     }),
-    // The workflow failed or was interrupted: a session it left running must not run on.
-    (created) => cancelUnsettled(created.id)
+    // The workflow failed or was interrupted (`Workflow.interrupt`): a session it left running
+    // must not run on. An interruption the workflow did not ask for is a runner handing the
+    // workflow over (a shard moved, a deploy, a shutdown): it resumes elsewhere, on this session.
+    (created, cause) =>
+      Effect.flatMap(
+        WorkflowEngine.WorkflowInstance,
+        (instance) =>
+          Cause.isInterruptedOnly(cause) && !instance.interrupted ? Effect.void : cancelUnsettled(created.id)
+      )
   )
   const id = created.id
   yield* Effect.annotateCurrentSpan("hai.session_id", id)
