@@ -64,7 +64,18 @@ export type Outcome =
  */
 export type WireResult = typeof Wire.ToolResultEvent.Encoded | typeof Wire.ErrorEvent.Encoded
 
-const errorText = (error: unknown): string => {
+/**
+ * How a tool's failure reads to the agent: its tag or class name, then its message.
+ *
+ * @example
+ * import { ToolCall } from "@hai-effect/core"
+ *
+ * ToolCall.errorText(new TypeError("bad input")) // "TypeError: bad input"
+ *
+ * @since 0.2.0
+ * @category Formatting
+ */
+export const errorText = (error: unknown): string => {
   if (error !== null && typeof error === "object") {
     const e = error as { _tag?: unknown; name?: unknown; message?: unknown }
     const type = typeof e._tag === "string" ? e._tag : typeof e.name === "string" ? e.name : "Error"

@@ -24,9 +24,17 @@ const received = (id: string) =>
     Effect.flatMap(Emulator.Emulator, (e) => e.session(id)),
     (snapshot) =>
       Option.getOrThrow(snapshot).events.flatMap((e) => {
-        const data = e.data as any
+        // The emulator's snapshot leaves event data `unknown`; these are the fields a tool answer has.
+        const data = e.data as
+          | {
+            readonly kind?: string
+            readonly tool_req: { readonly tool_name: string }
+            readonly result?: unknown
+            readonly error?: string
+          }
+          | undefined
         return e.type === "AgentEvent" && (data?.kind === "tool_result" || data?.kind === "error_event")
-          ? [{ tool: data.tool_req.tool_name as string, result: data.result, error: data.error as string | undefined }]
+          ? [{ tool: data.tool_req.tool_name, result: data.result, error: data.error }]
           : []
       })
   )

@@ -24,10 +24,22 @@ const register = (name: string, scenario: Scenario.Scenario) =>
 const emulatorEvents = (id: string) =>
   Effect.map(Effect.flatMap(Emulator.Emulator, (e) => e.session(id)), (s) => Option.getOrThrow(s).events)
 
-const toolErrors = (events: ReadonlyArray<{ readonly type: string; readonly data?: unknown }>) =>
+/** What the tests read of an agent event's data (the emulator's snapshot leaves it `unknown`). */
+interface AgentData {
+  readonly kind?: string
+  readonly result?: unknown
+  readonly error: string
+  readonly origin?: string
+  readonly tool_req?: { readonly tool_name: string }
+}
+
+const agentData = (events: ReadonlyArray<{ readonly type: string; readonly data?: unknown }>, kind: string) =>
   events
-    .filter((e) => e.type === "AgentEvent" && (e.data as { kind?: string }).kind === "error_event")
-    .map((e) => e.data as { error: string; origin?: string; tool_req?: { tool_name: string } })
+    .filter((e) => e.type === "AgentEvent" && (e.data as AgentData).kind === kind)
+    .map((e) => e.data as AgentData)
+
+const toolErrors = (events: ReadonlyArray<{ readonly type: string; readonly data?: unknown }>) =>
+  agentData(events, "error_event")
 
 describe("tool handlers that throw (14.1)", () => {
   it.effect("a sync throw, a rejected promise, a failure and a defect reach the agent; the run goes on", () =>
@@ -96,8 +108,7 @@ describe("tool handlers that throw (14.1)", () => {
         Session.run({ agent: "asyncy", messages: "go", tools: Toolkit.make(asyncTool, rejectingAsync) })
       )
       const events = yield* emulatorEvents(result.id)
-      const results = events.filter((e) => e.type === "AgentEvent" && (e.data as any).kind === "tool_result")
-      assert.deepStrictEqual(results.map((e) => (e.data as any).result), ["from a promise"])
+      assert.deepStrictEqual(agentData(events, "tool_result").map((data) => data.result), ["from a promise"])
       const errors = toolErrors(events)
       assert.lengthOf(errors, 1)
       assert.include(errors[0].error, "rejecting_async")
@@ -362,8 +373,10 @@ describe("files on user messages (14.8)", () => {
       })))
       assert.strictEqual(second.result.answer, "turn 1")
       const session = Option.getOrThrow(yield* (yield* Emulator.Emulator).session(second.id))
-      const created = session.request.messages as any
+      const created = session.request.messages as
+        | { readonly files?: unknown }
+        | ReadonlyArray<{ readonly files?: unknown }>
       assert.deepStrictEqual((Array.isArray(created) ? created[0] : created).files, [csv])
-      assert.deepStrictEqual((sent.bodies[0] as any).files, [pdf])
+      assert.deepStrictEqual((sent.bodies[0] as { readonly files?: unknown }).files, [pdf])
     }).pipe(Effect.provide(sent.layer)))
 })

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Emulator from "../Emulator.js"
@@ -41,10 +42,15 @@ const options: Emulator.Options = {
 const main = Effect.gen(function*() {
   const server = yield* Emulator.EmulatorServer
   const emulator = yield* Emulator.Emulator
-  console.log(`hai emulator listening on ${server.url}`)
-  console.log(`  HAI_API_BASE_URL=${server.url}`)
-  console.log(`  HAI_API_KEY=${emulator.apiKey}`)
-  console.log(`  pace: ${emulator.pace}${options.tick === undefined ? " (--tick-ms N for a fixed, faster step)" : ""}`)
+  // The banner is the program's output (what to point a client at), not a log line.
+  yield* Console.log(
+    [
+      `hai emulator listening on ${server.url}`,
+      `  HAI_API_BASE_URL=${server.url}`,
+      `  HAI_API_KEY=${emulator.apiKey}`,
+      `  pace: ${emulator.pace}${options.tick === undefined ? " (--tick-ms N for a fixed, faster step)" : ""}`
+    ].join("\n")
+  )
   return yield* Effect.never
 })
 

@@ -1,6 +1,7 @@
 import type * as HaiError from "@hai-effect/core/HaiError"
 import type * as SessionStore from "@hai-effect/core/SessionStore"
 import type * as Tool from "@hai-effect/core/Tool"
+import { errorText } from "@hai-effect/core/ToolCall"
 import type * as Toolkit from "@hai-effect/core/Toolkit"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -20,16 +21,6 @@ export const Outcome = Schema.Union(
 
 /** @internal */
 export type Outcome = typeof Outcome.Type
-
-const errorText = (error: unknown): string => {
-  if (error !== null && typeof error === "object") {
-    const e = error as { _tag?: unknown; name?: unknown; message?: unknown }
-    const type = typeof e._tag === "string" ? e._tag : typeof e.name === "string" ? e.name : "Error"
-    const message = typeof e.message === "string" && e.message.length > 0 ? e.message : JSON.stringify(error)
-    return `${type}: ${message}`
-  }
-  return `Error: ${String(error)}`
-}
 
 /** @internal */
 export const run = (
