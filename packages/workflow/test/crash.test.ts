@@ -75,6 +75,15 @@ const campaign = (options: {
     yield* h.spawnRunner(h.runners[0])
     yield* Effect.forEach(h.runners.slice(1), h.spawnRunner, { concurrency: "unbounded", discard: true })
     const logs = () => h.runners.map((r) => `--- runner ${r.id}\n${r.output.slice(-3000)}`).join("\n")
+    /** Where each of these trials stands: its sessions' statuses, and whether its workflow is done. */
+    const standing = (ids: ReadonlyArray<string>) =>
+      ids.map((id) =>
+        `${id}: ${
+          Effect.runSync(h.sessionsOf(id)).map((s) => `${String(s.request.messages).split(" ")[1]} ${s.status}`).join(
+            ", "
+          ) || "no session"
+        }${h.done.has(id) ? " (done)" : ""}`
+      ).join("\n")
 
     const rand = Harness.prng(options.seed)
     const point = options.point
@@ -100,14 +109,7 @@ const campaign = (options: {
             (all) => all.every((s) => s.some((s) => s.status === "running"))
           ),
           60,
-          () =>
-            `${
-              ids.map((id) =>
-                `${id}: ${(Effect.runSync(h.sessionsOf(id))).map((s) => s.status).join(",") || "no session"}${
-                  h.done.has(id) ? " (done)" : ""
-                }`
-              ).join("\n")
-            }\n${logs()}`
+          () => `${standing(ids)}\n${logs()}`
         )
         for (const trial of round) trial.cancel = true
       }
@@ -118,8 +120,13 @@ const campaign = (options: {
       } else {
         yield* Deferred.await(r.allHeld).pipe(
           Effect.timeoutFail({
-            duration: "90 seconds",
-            onTimeout: () => new Error(`round ${roundNo}: held ${[...r.held.keys()]} of ${ids} at ${point}\n${logs()}`)
+            duration: "180 seconds",
+            onTimeout: () =>
+              new Error(
+                `round ${roundNo}: held ${[...r.held.keys()]} of ${ids} at ${point}\n${
+                  standing(ids.filter((id) => !r.held.has(id)))
+                }\n${logs()}`
+              )
           })
         )
       }
