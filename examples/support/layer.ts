@@ -34,15 +34,15 @@ export interface Options extends Emulator.Options {
 
 const hosted = (quiet: boolean) =>
   Layer.unwrapEffect(Effect.gen(function*() {
-    if (!quiet) yield* Console.log("using the hosted API (HAI_API_KEY is set)")
     const client = HaiAgents.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
+    // HAI_API_BASE_URL may point at a region, a proxy or an emulator started elsewhere: say which.
     const backend = Layer.effect(
       Backend,
-      Effect.map(HaiAgents.HaiAgents, (hai) => ({
-        baseUrl: hai.options.baseUrl,
-        emulator: Option.none(),
-        emulatorUrl: Option.none()
-      }))
+      Effect.gen(function*() {
+        const hai = yield* HaiAgents.HaiAgents
+        if (!quiet) yield* Console.log(`using ${hai.options.baseUrl} (HAI_API_KEY is set)`)
+        return { baseUrl: hai.options.baseUrl, emulator: Option.none(), emulatorUrl: Option.none() }
+      })
     ).pipe(Layer.provide(client))
     return Layer.merge(client, backend)
   }))
