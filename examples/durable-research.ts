@@ -66,10 +66,20 @@ const Research = Workflow.make({
 
 const pollInterval = Config.duration("HAI_WORKFLOW_POLL").pipe(Config.withDefault("2 seconds"))
 
+// The body runs again from the top each time the workflow resumes (after each durable wait and
+// after a restart), its finished steps answered from storage: print each line once per process.
+const printed = new Set<string>()
+const say = (line: string) =>
+  Effect.suspend(() => {
+    if (printed.has(line)) return Effect.void
+    printed.add(line)
+    return Console.log(line)
+  })
+
 const ResearchLive = Research.toLayer(({ topic }) =>
   Effect.gen(function*() {
     const poll = yield* Effect.orDie(pollInterval)
-    yield* Console.log(`step 1: find jobs (${topic})`)
+    yield* say(`step 1: find jobs (${topic})`)
     const found = yield* DurableSession.run({
       step: "find",
       agent: "h/web-surfer-holo3-1-35b",
@@ -77,8 +87,8 @@ const ResearchLive = Research.toLayer(({ topic }) =>
       answer: Jobs,
       pollInterval: poll
     })
-    yield* Console.log(`  session ${found.id}: ${found.answer.jobs.length} jobs`)
-    yield* Console.log("step 2: enrich them with company_size")
+    yield* say(`  session ${found.id}: ${found.answer.jobs.length} jobs`)
+    yield* say("step 2: enrich them with company_size")
     const enriched = yield* DurableSession.run({
       step: "enrich",
       agent: "h/web-surfer-holo3-1-35b",
@@ -89,7 +99,7 @@ const ResearchLive = Research.toLayer(({ topic }) =>
       tools: Toolkit.make(companySize),
       pollInterval: poll
     })
-    yield* Console.log(`  session ${enriched.id}: done`)
+    yield* say(`  session ${enriched.id}: done`)
     return enriched.answer
   })
 )
