@@ -40,6 +40,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as DurableEngine from "./DurableEngine.js"
+import * as StaleReads from "./internal/staleReads.js"
 import * as SessionRoutes from "./SessionRoutes.js"
 
 /**
@@ -95,7 +96,9 @@ export const layer = (
           : Option.some(RunnerAddress.make({ host: options.listenHost, port: options.port }))
       }
     })),
-    Layer.provideMerge(SessionRoutes.layerSql()),
+    Layer.provideMerge(
+      Layer.merge(SessionRoutes.layerSql(), StaleReads.layer({ olderThan: "30 seconds", every: "10 seconds" }))
+    ),
     Layer.provideMerge(pgClient(options))
   )
 

@@ -45,6 +45,19 @@ const waitUntil = <E>(what: string, check: Effect.Effect<boolean, E>, seconds = 
     })
   )
 
+const clusterState = (url: string, trial: string) => {
+  const execution = `SELECT entity_id FROM cluster_messages WHERE tag = 'run' AND payload LIKE '%"id":"${trial}"%'`
+  return [
+    Postgres.dump(
+      url,
+      `SELECT m.id, m.shard_id, m.entity_type, m.tag, m.processed, m.deliver_at, m.last_read, m.last_reply_id,
+         (SELECT count(*) FROM cluster_replies r WHERE r.request_id = m.id) AS replies
+       FROM cluster_messages m WHERE m.entity_id IN (${execution}) ORDER BY m.id`
+    ),
+    Postgres.dump(url, "SELECT * FROM cluster_runners")
+  ].join("\n")
+}
+
 const campaign = (options: {
   readonly point: Harness.KillPoint
   readonly runners: number
@@ -75,14 +88,17 @@ const campaign = (options: {
     yield* h.spawnRunner(h.runners[0])
     yield* Effect.forEach(h.runners.slice(1), h.spawnRunner, { concurrency: "unbounded", discard: true })
     const logs = () => h.runners.map((r) => `--- runner ${r.id}\n${r.output.slice(-3000)}`).join("\n")
-    /** Where each of these trials stands: its sessions' statuses, and whether its workflow is done. */
+    /**
+     * Where each of these trials stands: its sessions' statuses, whether its workflow is done, and
+     * on PostgreSQL the cluster's messages for its workflow and its runners.
+     */
     const standing = (ids: ReadonlyArray<string>) =>
       ids.map((id) =>
         `${id}: ${
           Effect.runSync(h.sessionsOf(id)).map((s) => `${String(s.request.messages).split(" ")[1]} ${s.status}`).join(
             ", "
           ) || "no session"
-        }${h.done.has(id) ? " (done)" : ""}`
+        }${h.done.has(id) ? " (done)" : ""}${options.pgUrl === undefined ? "" : `\n${clusterState(options.pgUrl, id)}`}`
       ).join("\n")
 
     const rand = Harness.prng(options.seed)

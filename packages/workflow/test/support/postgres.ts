@@ -53,6 +53,15 @@ const psql = (url: string, sql: string) => {
   execFileSync(psqlPath(), [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { stdio: "pipe" })
 }
 
+/** A query's rows as text, for a failing test's diagnostics; the error's text if it fails. */
+export const dump = (url: string, sql: string): string => {
+  try {
+    return execFileSync(psqlPath(), [url, "-A", "-F", " ", "-c", sql], { stdio: "pipe", encoding: "utf8" })
+  } catch (e) {
+    return `(${sql}: ${String(e)})`
+  }
+}
+
 export const start = async (): Promise<Postgres> => {
   const given = process.env.HAI_TEST_PG_URL
   if (given !== undefined && given !== "") {
