@@ -303,6 +303,13 @@ const caughtUp = (events: ReadonlyArray<Wire.SessionEvent>, status: string): boo
 const transientRetry = <A, E extends HaiError.HaiError, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.retry(effect, { schedule: ChangeFeed.defaultRetrySchedule, while: (e) => Tools.isTransient(e) })
 
+// A 429 stays the caller's answer (`queue: false` asks for it); other transient failures are retried.
+const createRetry = <A, E extends HaiError.HaiError, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.retry(effect, {
+    schedule: ChangeFeed.defaultRetrySchedule,
+    while: (e) => Tools.isTransient(e) && e._tag !== "RateLimited"
+  })
+
 const durationMillis = (d: Duration.DurationInput) => Duration.toMillis(Duration.decode(d))
 
 // =============================================================================
@@ -383,9 +390,11 @@ export const run: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.Too
       success: Created,
       error: HaiError.HaiError,
       execute: Effect.flatMap(
+        // The key makes a retried create find the session the lost attempt made: a transient
+        // failure (the service or the network unreachable for a while) must not fail the workflow.
         limit === undefined
-          ? hai.sessions.create(body, { idempotencyKey })
-          : Effect.zipRight(limit.acquire(idempotencyKey), hai.sessions.create(body, { idempotencyKey })),
+          ? createRetry(hai.sessions.create(body, { idempotencyKey }))
+          : Effect.zipRight(limit.acquire(idempotencyKey), createRetry(hai.sessions.create(body, { idempotencyKey }))),
         (session) =>
           Effect.map(Clock.currentTimeMillis, (at) => ({ id: session.id, status: session.status.status, at }))
       )
