@@ -50,11 +50,29 @@ const rowsWritten = (url: string): number => {
   return Number(out.trim().split("\n").pop())
 }
 
-const waitUntil = (check: () => boolean, what: string, seconds: number) =>
+/** The first failed workflow's stored result, if one failed (it will never report done). */
+const failedWorkflow = (url: string): string | undefined => {
+  const out = execFileSync(Postgres.psqlPath(), [
+    url,
+    "-At",
+    "-c",
+    `SELECT r.payload FROM cluster_messages m JOIN cluster_replies r ON r.id = m.last_reply_id
+     WHERE m.tag = 'run' AND r.payload LIKE '%"Complete","exit":{"_tag":"Failure"%' LIMIT 1`
+  ], { encoding: "utf8" }).trim()
+  return out === "" ? undefined : out
+}
+
+const waitUntil = (check: () => boolean, what: string, seconds: number, url: string) =>
   Effect.gen(function*() {
     const deadline = Date.now() + seconds * 1000
+    let checked = Date.now()
     while (!check()) {
       if (Date.now() > deadline) return yield* Effect.dieMessage(`timed out waiting for ${what}`)
+      if (Date.now() - checked > 5000) {
+        checked = Date.now()
+        const failed = failedWorkflow(url)
+        if (failed !== undefined) return yield* Effect.dieMessage(`a workflow failed: ${failed.slice(0, 600)}`)
+      }
       yield* Effect.sleep("100 millis")
     }
   })
@@ -101,7 +119,7 @@ const main = Effect.gen(function*() {
   for (let i = 0; i < SESSIONS; i++) {
     h.trials.push({ id: `durable-${i}`, agent: "bench", cancel: false, runner: String((i % 3) + 1) })
   }
-  yield* waitUntil(() => h.done.size >= SESSIONS, "the durable workflows", 1800)
+  yield* waitUntil(() => h.done.size >= SESSIONS, "the durable workflows", 1800, url)
   const durableMs = performance.now() - durableStart
   const rowsDurable = rowsWritten(url) - rowsBefore
   const sessions = (yield* h.emulator.sessions).filter((s) => String(s.request.messages).startsWith("durable-"))
@@ -142,7 +160,7 @@ const main = Effect.gen(function*() {
     for (let i = 0; i < QUEUED; i++) {
       h.trials.push({ id: `queued-${i}`, agent: "bench", cancel: false, runner: String((i % 3) + 1) })
     }
-    yield* waitUntil(() => h.done.size >= SESSIONS + QUEUED, "the queued workflows", 3600)
+    yield* waitUntil(() => h.done.size >= SESSIONS + QUEUED, "the queued workflows", 3600, url)
     const ms = performance.now() - start
     yield* Fiber.interrupt(sampler)
     const created = (yield* h.emulator.sessions).filter((s) => String(s.request.messages).startsWith("queued-")).length
