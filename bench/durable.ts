@@ -19,9 +19,12 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { HaiAgents, Session } from "@hai-effect/core"
 import * as Emulator from "@hai-effect/emulator/Emulator"
 import { Effect, Fiber, Layer, Schema } from "effect"
-import { execFileSync } from "node:child_process"
+import { execFile, execFileSync } from "node:child_process"
+import { promisify } from "node:util"
 import * as Harness from "../packages/workflow/test/support/harness.js"
 import * as Postgres from "../packages/workflow/test/support/postgres.js"
+
+const execFileAsync = promisify(execFile)
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -50,17 +53,20 @@ const rowsWritten = (url: string): number => {
   return Number(out.trim().split("\n").pop())
 }
 
-/** The first failed workflow's stored result, if one failed (it will never report done). */
-const failedWorkflow = (url: string): string | undefined => {
-  const out = execFileSync(Postgres.psqlPath(), [
-    url,
-    "-At",
-    "-c",
-    `SELECT r.payload FROM cluster_messages m JOIN cluster_replies r ON r.id = m.last_reply_id
-     WHERE m.tag = 'run' AND r.payload LIKE '%"Complete","exit":{"_tag":"Failure"%' LIMIT 1`
-  ], { encoding: "utf8" }).trim()
-  return out === "" ? undefined : out
-}
+/**
+ * The first failed workflow's stored result, if one failed (it will never report done). Read
+ * without blocking this process, which serves the emulator.
+ */
+const failedWorkflow = (url: string) =>
+  Effect.promise(() =>
+    execFileAsync(Postgres.psqlPath(), [
+      url,
+      "-At",
+      "-c",
+      `SELECT r.payload FROM cluster_messages m JOIN cluster_replies r ON r.id = m.last_reply_id
+       WHERE m.tag = 'run' AND r.payload LIKE '%"Complete","exit":{"_tag":"Failure"%' LIMIT 1`
+    ], { encoding: "utf8" })
+  ).pipe(Effect.map(({ stdout }) => stdout.trim() === "" ? undefined : stdout.trim()))
 
 const waitUntil = (check: () => boolean, what: string, seconds: number, url: string) =>
   Effect.gen(function*() {
@@ -70,7 +76,7 @@ const waitUntil = (check: () => boolean, what: string, seconds: number, url: str
       if (Date.now() > deadline) return yield* Effect.dieMessage(`timed out waiting for ${what}`)
       if (Date.now() - checked > 5000) {
         checked = Date.now()
-        const failed = failedWorkflow(url)
+        const failed = yield* failedWorkflow(url)
         if (failed !== undefined) return yield* Effect.dieMessage(`a workflow failed: ${failed.slice(0, 600)}`)
       }
       yield* Effect.sleep("100 millis")
