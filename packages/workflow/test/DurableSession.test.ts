@@ -1,7 +1,8 @@
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import { assert, describe, it } from "@effect/vitest"
 import { Workflow } from "@effect/workflow"
-import { HaiAgents, Session, Tool, Toolkit } from "@hai-effect/core"
+import { HaiAgents, RetryPolicy, Session, Tool, Toolkit } from "@hai-effect/core"
 import * as Emulator from "@hai-effect/emulator/Emulator"
 import * as Scenario from "@hai-effect/emulator/Scenario"
 import { Cause, Effect, Exit, Fiber, Layer, Option, Redacted, Ref, Schedule, Schema } from "effect"
@@ -214,6 +215,41 @@ describe("DurableSession.run (in-memory engine)", () => {
       assert.strictEqual(keys.length, 2)
       assert.match(keys[0], /^hai-wf-[0-9a-f]{32}$/)
       assert.notStrictEqual(keys[0], keys[1])
+    }))
+
+  it.live("a create that cannot reach the service is tried again under its key, not failed", () =>
+    Effect.gen(function*() {
+      const keys: Array<string> = []
+      // The first two creates never reach the service (the SDK itself does not retry here).
+      const unreachable = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, (client) =>
+          HttpClient.transform(client, (response, request) => {
+            if (request.method !== "POST" || !request.url.endsWith("/sessions")) return response
+            keys.push(request.headers["idempotency-key"])
+            return keys.length <= 2
+              ? Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", description: "refused" }))
+              : response
+          }))
+      )
+      const answer = yield* Single.execute({ id: "unreachable", agent: FINDER, poll: 30 }).pipe(Effect.provide(
+        SingleLive.pipe(
+          Layer.provideMerge(
+            HaiAgents.layer({
+              apiKey: "hk-emulator",
+              baseUrl: "http://emulator.local",
+              retrySchedule: RetryPolicy.none
+            })
+          ),
+          Layer.provideMerge(Layer.provide(unreachable, Emulator.layerClient)),
+          Layer.provideMerge(Layer.effectDiscard(scenarios)),
+          Layer.provideMerge(Emulator.layer({ tick: "20 millis" })),
+          Layer.provideMerge(DurableEngine.layerMemory)
+        )
+      ))
+      assert.deepStrictEqual(answer, jobs)
+      assert.strictEqual(keys.length, 3)
+      assert.strictEqual(new Set(keys).size, 1)
     }))
 
   it.live("webhooks wake the waiting step (the fallback check is an hour away)", () =>
