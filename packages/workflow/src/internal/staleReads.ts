@@ -31,12 +31,16 @@ export interface Options {
 export const layer = (options: Options): Layer.Layer<never, never, SqlClient.SqlClient> =>
   Layer.scopedDiscard(Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const table = sql(`${options.prefix ?? "cluster"}_messages`)
+    const messages = sql(`${options.prefix ?? "cluster"}_messages`)
+    const replies = sql(`${options.prefix ?? "cluster"}_replies`)
     const seconds = Math.max(1, Math.ceil(Duration.toSeconds(options.olderThan)))
     const olderThan = sql.literal(`NOW() - INTERVAL '${seconds} seconds'`)
+    // Only messages nobody answered: a suspended workflow's request has its reply and is left be,
+    // so a quiet cluster writes nothing here.
     const clear = sql`
-      UPDATE ${table} SET last_read = NULL
-      WHERE processed = FALSE AND last_read IS NOT NULL AND last_read < ${olderThan}
+      UPDATE ${messages} m SET last_read = NULL
+      WHERE m.processed = FALSE AND m.last_read IS NOT NULL AND m.last_read < ${olderThan}
+      AND NOT EXISTS (SELECT 1 FROM ${replies} r WHERE r.request_id = m.request_id)
     `
     yield* clear.pipe(
       // a busy or restarting database only delays the next pass
