@@ -85,7 +85,7 @@ export interface Service {
   /** Every session's current state. */
   readonly sessions: Effect.Effect<ReadonlyArray<SessionSnapshot>>
   readonly setFaults: (config: Faults.Config) => Effect.Effect<void>
-  /** Webhook deliveries made so far (signed bodies and headers, response status). */
+  /** Webhook deliveries made so far, the latest 10,000 (signed bodies and headers, response status). */
   readonly deliveries: Effect.Effect<ReadonlyArray<Delivery>>
   /** Responses that did not match the spec (only recorded with `validateResponses`). */
   readonly responseViolations: Effect.Effect<ReadonlyArray<ResponseViolation>>
@@ -396,7 +396,7 @@ export const make = (options: Options = {}) =>
             faults = config
           })
         ),
-      deliveries: Ref.get(webhooks.deliveries),
+      deliveries: webhooks.deliveries,
       responseViolations: Effect.sync(() => violations.slice())
     }
     return service

@@ -91,4 +91,30 @@ describe("webhooks", () => {
       assert.deepStrictEqual(captured.map((c) => JSON.parse(c.body).type), ["session.idle"])
     }).pipe(Effect.provide(testLayer({ webhookClient: client })))
   })
+
+  it.effect("an endpoint that does not answer does not hold back the others", () => {
+    const delivered: Array<string> = []
+    // The first endpoint hangs until the emulator's delivery timeout; the second answers at once.
+    const client = HttpClient.make((request, url) =>
+      url.hostname === "stuck.example.com"
+        ? Effect.never
+        : Effect.sync(() => {
+          delivered.push(url.toString())
+          return HttpClientResponse.fromWeb(request, new Response(null, { status: 204 }))
+        })
+    )
+    return Effect.gen(function*() {
+      yield* call("POST", "/api/v2/webhooks", { body: { url: "https://stuck.example.com/h" } })
+      yield* call("POST", "/api/v2/webhooks", { body: { url: "https://ok.example.com/h" } })
+      yield* createSession({ agent: "h/web-surfer-holo3-1-35b", messages: "x" })
+      yield* TestClock.adjust("1 second")
+      yield* eventually(() => delivered.length > 0)
+      assert.isAbove(delivered.length, 0)
+      assert.isTrue(delivered.every((u) => u === "https://ok.example.com/h"))
+      const failed = (yield* Effect.flatMap(Emulator.Emulator, (e) => e.deliveries)).filter((d) =>
+        d.url === "https://stuck.example.com/h"
+      )
+      assert.deepStrictEqual(failed, [], "the stuck endpoint's deliveries are still pending")
+    }).pipe(Effect.provide(testLayer({ webhookClient: client })))
+  })
 })

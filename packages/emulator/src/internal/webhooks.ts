@@ -4,6 +4,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
+import { createHmac } from "node:crypto"
 import type { Config as FaultsConfig } from "../Faults.js"
 import type { Reply } from "./reply.js"
 import { detail, empty, json, notFound, page } from "./reply.js"
@@ -26,6 +27,9 @@ const SPECIFIC: Partial<Record<Status, string>> = {
   timed_out: "session.timed_out",
   awaiting_tool_results: "session.awaiting_tool_results"
 }
+
+/** How many of the latest deliveries the emulator keeps for inspection. */
+const deliveryHistory = 10_000
 
 /** @internal */
 export interface Delivery {
@@ -56,21 +60,15 @@ interface WebhookRow {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
-const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("")
-
-/** @internal */
+/**
+ * The signature the service sends: HMAC-SHA256 of `timestamp.body` under the webhook's secret.
+ * Computed synchronously (`node:crypto`): WebCrypto's per-call key import and job hand-off cost
+ * more than the HMAC itself when a fleet of sessions makes thousands of deliveries a second.
+ *
+ * @internal
+ */
 export const sign = (secret: string, timestamp: number, body: string) =>
-  Effect.promise(async () => {
-    const enc = new TextEncoder()
-    const key = await globalThis.crypto.subtle.importKey(
-      "raw",
-      enc.encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"]
-    )
-    return `sha256=${hex(await globalThis.crypto.subtle.sign("HMAC", key, enc.encode(`${timestamp}.${body}`)))}`
-  })
+  Effect.sync(() => `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`)
 
 /** @internal */
 export const make = (deps: {
@@ -82,7 +80,14 @@ export const make = (deps: {
 }) =>
   Effect.gen(function*() {
     const rows = yield* Ref.make(new Map<string, WebhookRow>())
-    const deliveries = yield* Ref.make<ReadonlyArray<Delivery>>([])
+    // Append-only and bounded: a fleet of sessions makes hundreds of thousands of deliveries, and
+    // copying the log on each (or keeping all of them in a long-running emulator) does not scale.
+    const log: Array<Delivery> = []
+    const record = (delivery: Delivery) => {
+      log.push(delivery)
+      if (log.length > 2 * deliveryHistory) log.splice(0, log.length - deliveryHistory)
+    }
+    const deliveries = Effect.sync((): ReadonlyArray<Delivery> => log.slice(-deliveryHistory))
     const secret = () => `whsec_${deps.nextId().replace(/-/g, "")}`
 
     const view = (w: WebhookRow) => ({
@@ -145,7 +150,7 @@ export const make = (deps: {
           responseStatus: result.status,
           error: ok ? null : w.last_delivery_error
         }
-        yield* Ref.update(deliveries, (ds) => [...ds, delivery])
+        record(delivery)
         return delivery
       })
 
@@ -156,8 +161,12 @@ export const make = (deps: {
         if (hooks.length === 0) return
         const types = ["session.status_updated", ...(SPECIFIC[next] ? [SPECIFIC[next]!] : [])]
         const faults = (yield* Ref.get(deps.faults)).webhooks ?? {}
-        const jobs: Array<Effect.Effect<unknown>> = []
+        // Each endpoint is delivered to on its own, as a real webhook service does: a slow
+        // endpoint does not delay the others. One endpoint gets one change's events in order.
+        const perHook: Array<Array<Effect.Effect<unknown>>> = []
         for (const w of hooks) {
+          const jobs: Array<Effect.Effect<unknown>> = []
+          perHook.push(jobs)
           for (const type of types) {
             if (!w.enabled_events.includes("*") && !w.enabled_events.includes(type)) continue
             const job = deliver(
@@ -167,14 +176,21 @@ export const make = (deps: {
             jobs.push(job)
             if (faults.duplicateRate !== undefined && deps.random() < faults.duplicateRate) jobs.push(job)
           }
-        }
-        if (faults.reorder === true) {
-          for (let i = jobs.length - 1; i > 0; i--) {
-            const j = Math.floor(deps.random() * (i + 1))
-            ;[jobs[i], jobs[j]] = [jobs[j], jobs[i]]
+          if (faults.reorder === true) {
+            for (let i = jobs.length - 1; i > 0; i--) {
+              const j = Math.floor(deps.random() * (i + 1))
+              ;[jobs[i], jobs[j]] = [jobs[j], jobs[i]]
+            }
           }
         }
-        yield* Effect.forkIn(Effect.interruptible(Effect.forEach(jobs, (j) => j, { discard: true })), deps.scope)
+        yield* Effect.forkIn(
+          Effect.interruptible(Effect.forEach(
+            perHook,
+            (jobs) => Effect.forEach(jobs, (j) => j, { discard: true }),
+            { concurrency: "unbounded", discard: true }
+          )),
+          deps.scope
+        )
       })
 
     const withHook = (id: string, f: (w: WebhookRow) => Effect.Effect<Reply>) =>
