@@ -222,9 +222,14 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
             return json({})
           }
           case "/harness/trials": {
-            // Only the trials not done yet: a runner polls this list many times a second.
+            // A runner polls this many times a second, with 10,000 trials queued in the bench: it
+            // gets the trials listed since its last poll (`from`), and those marked for cancel since.
             const runner = url.searchParams.get("runner")
-            return json(trials.filter((t) => !done.has(t.id) && (t.runner === undefined || t.runner === runner)))
+            const from = Number(url.searchParams.get("from") ?? "0")
+            const mine = (t: Trial) => !done.has(t.id) && (t.runner === undefined || t.runner === runner)
+            const fresh = trials.slice(from).filter(mine)
+            const cancels = trials.slice(0, from).filter((t) => t.cancel && !interrupted.has(t.id) && mine(t))
+            return json({ next: trials.length, trials: [...fresh, ...cancels] })
           }
           case "/harness/stats":
             rss.set(body.runner, Math.max(rss.get(body.runner) ?? 0, body.rss))
@@ -331,7 +336,12 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
           env.PG_URL = options.pgUrl
           env.RUNNER_PORT = String(r.port)
         }
-        const child = spawn(process.execPath, [options.runnerScript], { env, stdio: ["ignore", "pipe", "pipe"] })
+        // HAI_RUNNER_NODE_ARGS: flags for the runners' node (say `--cpu-prof`, which NODE_OPTIONS refuses).
+        const nodeArgs = (process.env.HAI_RUNNER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "")
+        const child = spawn(process.execPath, [...nodeArgs, options.runnerScript], {
+          env,
+          stdio: ["ignore", "pipe", "pipe"]
+        })
         child.stdout!.on("data", (chunk) => (r.output = (r.output + chunk).slice(-20_000)))
         child.stderr!.on("data", (chunk) => (r.output = (r.output + chunk).slice(-20_000)))
         r.child = child
