@@ -2,7 +2,8 @@
  * Durable sessions over three runners on PostgreSQL, side by side with plain `Session.run` in one
  * process, against one emulator (served on loopback by this process).
  *
- *   pnpm tsx bench/durable.ts [--sessions 1000] [--queued 10000] [--limit 400]
+ *   pnpm tsx bench/durable.ts [--sessions 1000] [--steady 600] [--rate 10] [--queued 10000] [--limit 400]
+ *     [--explain N]
  *
  * Phase 1: the same N one-step sessions as N plain `Session.run` in one process (a child of this
  * one, so that neither side shares the emulator's thread), then as N
@@ -10,6 +11,9 @@
  * webhooks. Prints: all settled, duplicates, wall time of each and their ratio (target <= 2x),
  * p50/p99 from the settling webhook to the workflow's next read of its session (target p99 <=
  * 250 ms), the runners' peak RSS, and database rows written per session (inserts + updates).
+ * The wake-up latency of a burst is mostly queueing on this machine; phase 1b measures it again with
+ * `--steady` sessions arriving at `--rate` per second, below the runners' throughput.
+ * `--explain N` prints the stored messages of the N slowest wake-ups of the burst.
  * Phase 2: `--queued` more workflows queued at once through the same runners, each runner
  * keeping at most `--limit` sessions active (`SessionLimit`): all settled, most active at once,
  * wall time, rows per session.
@@ -34,6 +38,10 @@ const arg = (name: string, fallback: number) => {
 const SESSIONS = arg("sessions", 1000)
 const QUEUED = arg("queued", 10_000)
 const LIMIT = arg("limit", 400)
+const STEADY = arg("steady", 600)
+const RATE = arg("rate", 10)
+/** Print the stored messages of the N slowest wake-ups. */
+const EXPLAIN = arg("explain", 0)
 
 const Jobs = Schema.Struct({ jobs: Schema.Array(Schema.Struct({ title: Schema.String, company: Schema.String })) })
 
@@ -42,6 +50,27 @@ const quantile = (values: ReadonlyArray<number>, q: number) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
 }
+const wakeLatencies = (
+  h: Effect.Effect.Success<ReturnType<typeof Harness.make>>,
+  sessions: ReadonlyArray<Emulator.SessionSnapshot>
+) => {
+  const latencies: Array<number> = []
+  for (const s of sessions) {
+    const settled = h.settledAt.get(s.id)
+    const resumed = h.resumedAt.get(s.id)
+    if (settled !== undefined && resumed !== undefined) latencies.push(resumed - settled)
+  }
+  return latencies
+}
+
+const describe = (latencies: ReadonlyArray<number>) =>
+  `p50 ${quantile(latencies, 0.5).toFixed(0)} ms, p99 ${
+    quantile(latencies, 0.99).toFixed(0)
+  } ms over ${latencies.length}`
+  + ` (target p99 <= 250 ms); p90 ${quantile(latencies, 0.9).toFixed(0)} ms, max ${
+    Math.max(...latencies).toFixed(0)
+  } ms, ${latencies.filter((ms) => ms > 10_000).length} over 10 s`
+
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`
 
 const rowsWritten = (url: string): number => {
@@ -133,13 +162,34 @@ const main = Effect.gen(function*() {
   const durableMs = performance.now() - durableStart
   const rowsDurable = rowsWritten(url) - rowsBefore
   const sessions = (yield* h.emulator.sessions).filter((s) => String(s.request.messages).startsWith("durable-"))
-  const latencies: Array<number> = []
-  for (const s of sessions) {
-    const settled = h.settledAt.get(s.id)
-    const resumed = h.resumedAt.get(s.id)
-    if (settled !== undefined && resumed !== undefined) latencies.push(resumed - settled)
-  }
+  const latencies = wakeLatencies(h, sessions)
   const rssPhase1 = h.runners.map((r) => mb(h.rss.get(r.id) ?? 0)).join(", ")
+  if (EXPLAIN > 0) {
+    // The slowest wake-ups, each with its workflow's stored messages (times from their snowflake
+    // ids, in ms after the settling webhook).
+    const slow = sessions.map((s) => ({ s, ms: (h.resumedAt.get(s.id) ?? 0) - (h.settledAt.get(s.id) ?? 0) }))
+      .filter((x) => h.settledAt.has(x.s.id) && h.resumedAt.has(x.s.id))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, EXPLAIN)
+    for (const { ms, s } of slow) {
+      const trial = String(s.request.messages).split(" ")[0]
+      const settledWall = (Date.now() - (performance.now() - h.settledAt.get(s.id)!)).toFixed(0)
+      console.log(`\n  wake of ${trial} (${s.id}) took ${ms.toFixed(0)} ms; its messages (t = ms after settle):`)
+      console.log(Postgres.dump(
+        url,
+        `SELECT ((m.id::bigint >> 22) + ${Date.UTC(2025, 0, 1)} - ${settledWall}) AS t, m.tag, m.processed,
+           extract(epoch from m.last_read) * 1000 - ${settledWall} AS read_t, m.deliver_at - ${settledWall} AS due_t,
+           ((r.id::bigint >> 22) + ${
+          Date.UTC(2025, 0, 1)
+        } - ${settledWall}) AS reply_t, substr(r.payload, 1, 70) AS reply
+         FROM cluster_messages m LEFT JOIN cluster_replies r ON r.request_id = m.id
+         WHERE m.entity_id = (SELECT entity_id FROM cluster_messages WHERE tag = 'run'
+           AND payload LIKE '%"${trial}"%' LIMIT 1)
+         ORDER BY m.id, r.id`
+      ))
+    }
+    for (const r of h.runners) console.log(`\n  runner ${r.id}, its latest output:\n${r.output.slice(-4000)}`)
+  }
 
   console.log(`\n${SESSIONS} sessions, one step each, emulator on loopback, 3 runners on PostgreSQL`)
   console.log(`  plain Session.run, one process:   ${plainOk}/${SESSIONS} settled in ${(plainMs / 1000).toFixed(1)} s`)
@@ -148,13 +198,7 @@ const main = Effect.gen(function*() {
       + `; sessions created ${sessions.length} (duplicates ${sessions.length - SESSIONS})`
   )
   console.log(`  wall time ratio durable/plain:    ${(durableMs / plainMs).toFixed(2)}x (target <= 2x)`)
-  console.log(
-    `  settle webhook -> workflow reads: p50 ${quantile(latencies, 0.5).toFixed(0)} ms, p99 ${
-      quantile(latencies, 0.99).toFixed(0)
-    } ms over ${latencies.length} (target p99 <= 250 ms); p90 ${quantile(latencies, 0.9).toFixed(0)} ms, max ${
-      Math.max(...latencies).toFixed(0)
-    } ms, ${latencies.filter((ms) => ms > 10_000).length} over 10 s`
-  )
+  console.log(`  settle webhook -> workflow reads: ${describe(latencies)}`)
   console.log(`  runner peak RSS:                  ${rssPhase1}`)
   console.log(`  database rows written / session:  ${(rowsDurable / SESSIONS).toFixed(1)} (inserts + updates)`)
   const toRunners = (yield* h.emulator.deliveries).filter((d) => d.url.endsWith("/hai/webhooks"))
@@ -163,6 +207,18 @@ const main = Effect.gen(function*() {
       toRunners.filter((d) => d.error !== null).length
     }`
   )
+
+  // ---- phase 1b: the same wake-up, sessions arriving at a steady rate -----------------------------
+  if (STEADY > 0) {
+    for (let i = 0; i < STEADY; i++) {
+      h.trials.push({ id: `steady-${i}`, agent: "bench", cancel: false, runner: String((i % 3) + 1) })
+      yield* Effect.sleep(`${1000 / RATE} millis`)
+    }
+    yield* waitUntil(() => h.done.size >= SESSIONS + STEADY, "the steady workflows", 600, url)
+    const steady = (yield* h.emulator.sessions).filter((s) => String(s.request.messages).startsWith("steady-"))
+    console.log(`\n${STEADY} more, arriving at ${RATE} per second (a new session every ${1000 / RATE} ms)`)
+    console.log(`  settle webhook -> workflow reads: ${describe(wakeLatencies(h, steady))}`)
+  }
 
   // ---- phase 2: many more queued through the same runners, each with its limit ------------------
   if (QUEUED > 0) {
@@ -178,13 +234,15 @@ const main = Effect.gen(function*() {
     for (let i = 0; i < QUEUED; i++) {
       h.trials.push({ id: `queued-${i}`, agent: "bench", cancel: false, runner: String((i % 3) + 1) })
     }
-    yield* waitUntil(() => h.done.size >= SESSIONS + QUEUED, "the queued workflows", 3600, url)
+    yield* waitUntil(() => h.done.size >= SESSIONS + STEADY + QUEUED, "the queued workflows", 3600, url)
     const ms = performance.now() - start
     yield* Fiber.interrupt(sampler)
     const created = (yield* h.emulator.sessions).filter((s) => String(s.request.messages).startsWith("queued-")).length
     console.log(`\n${QUEUED} more queued at once through the same runners, at most ${LIMIT} active per runner`)
     console.log(
-      `  ${h.done.size - SESSIONS}/${QUEUED} settled in ${(ms / 1000).toFixed(1)} s; sessions created ${created}`
+      `  ${h.done.size - SESSIONS - STEADY}/${QUEUED} settled in ${
+        (ms / 1000).toFixed(1)
+      } s; sessions created ${created}`
         + ` (duplicates ${created - QUEUED}); most unsettled at once ${most} (limit ${3 * LIMIT})`
     )
     console.log(`  runner peak RSS:                  ${h.runners.map((r) => mb(h.rss.get(r.id) ?? 0)).join(", ")}`)
