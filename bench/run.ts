@@ -50,12 +50,13 @@ const benchmarks: ReadonlyArray<
       ? ["200", "--steps", "5", "--ms", "3000", "--only", "steady"]
       : ["1000", "--steps", "10", "--ms", "3000", "--only", "steady"]
   },
-  // Durable sessions over three PostgreSQL runners against plain Session.run, then a queue of many more.
+  // Durable sessions over three PostgreSQL runners against plain Session.run, the wake-up at a steady
+  // rate, then a queue of many more.
   {
     name: "durable",
     args: quick
-      ? ["--sessions", "200", "--queued", "1000", "--limit", "100"]
-      : ["--sessions", "1000", "--queued", "10000", "--limit", "400"]
+      ? ["--sessions", "200", "--steady", "200", "--queued", "1000", "--limit", "100"]
+      : ["--sessions", "1000", "--steady", "600", "--queued", "10000", "--limit", "400"]
   },
   // Both again with each session read as a Stream (`Session.start`, `handle.events`).
   {
