@@ -22,7 +22,7 @@
  */
 import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
 import { HaiAgents, Session } from "@hai-effect/core"
-import * as Emulator from "@hai-effect/emulator/Emulator"
+import type * as Emulator from "@hai-effect/emulator/Emulator"
 import { Effect, Fiber, Layer, Schema } from "effect"
 import { execFile, execFileSync } from "node:child_process"
 import { promisify } from "node:util"
@@ -165,28 +165,16 @@ const main = Effect.gen(function*() {
   const latencies = wakeLatencies(h, sessions)
   const rssPhase1 = h.runners.map((r) => mb(h.rss.get(r.id) ?? 0)).join(", ")
   if (EXPLAIN > 0) {
-    // The slowest wake-ups, each with its workflow's stored messages (times from their snowflake
-    // ids, in ms after the settling webhook).
+    // The slowest wake-ups, each with its workflow's stored messages.
     const slow = sessions.map((s) => ({ s, ms: (h.resumedAt.get(s.id) ?? 0) - (h.settledAt.get(s.id) ?? 0) }))
       .filter((x) => h.settledAt.has(x.s.id) && h.resumedAt.has(x.s.id))
       .sort((a, b) => b.ms - a.ms)
       .slice(0, EXPLAIN)
     for (const { ms, s } of slow) {
       const trial = String(s.request.messages).split(" ")[0]
-      const settledWall = (Date.now() - (performance.now() - h.settledAt.get(s.id)!)).toFixed(0)
+      const settledWall = Date.now() - (performance.now() - h.settledAt.get(s.id)!)
       console.log(`\n  wake of ${trial} (${s.id}) took ${ms.toFixed(0)} ms; its messages (t = ms after settle):`)
-      console.log(Postgres.dump(
-        url,
-        `SELECT ((m.id::bigint >> 22) + ${Date.UTC(2025, 0, 1)} - ${settledWall}) AS t, m.tag, m.processed,
-           extract(epoch from m.last_read) * 1000 - ${settledWall} AS read_t, m.deliver_at - ${settledWall} AS due_t,
-           ((r.id::bigint >> 22) + ${
-          Date.UTC(2025, 0, 1)
-        } - ${settledWall}) AS reply_t, substr(r.payload, 1, 70) AS reply
-         FROM cluster_messages m LEFT JOIN cluster_replies r ON r.request_id = m.id
-         WHERE m.entity_id = (SELECT entity_id FROM cluster_messages WHERE tag = 'run'
-           AND payload LIKE '%"${trial}"%' LIMIT 1)
-         ORDER BY m.id, r.id`
-      ))
+      console.log(Postgres.workflowMessages(url, trial, settledWall))
     }
     for (const r of h.runners) console.log(`\n  runner ${r.id}, its latest output:\n${r.output.slice(-4000)}`)
   }
@@ -249,12 +237,7 @@ const main = Effect.gen(function*() {
     console.log(`  database rows written / session:  ${((rowsWritten(url) - before) / QUEUED).toFixed(1)}`)
   }
 }).pipe(
-  Effect.provide(
-    HaiAgents.layer({ apiKey: "hk-emulator", baseUrl: "http://127.0.0.1" }).pipe(
-      Layer.provideMerge(Emulator.layerClient),
-      Layer.provideMerge(Harness.layer({ tick: 40 }))
-    )
-  ),
+  Effect.provide(Harness.layer({ tick: 40 })),
   Effect.scoped
 )
 

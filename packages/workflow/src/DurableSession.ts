@@ -300,15 +300,13 @@ const caughtUp = (events: ReadonlyArray<Wire.SessionEvent>, status: string): boo
   return ChangeFeed.isTerminal(status) && (last.type === "AgentCompletionEvent" || last.type === "AgentErrorEvent")
 }
 
-const transientRetry = <A, E extends HaiError.HaiError, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.retry(effect, { schedule: ChangeFeed.defaultRetrySchedule, while: (e) => Tools.isTransient(e) })
+const transientRetry = <A, E extends HaiError.HaiError, R>(
+  effect: Effect.Effect<A, E, R>,
+  retryable: (e: E) => boolean = Tools.isTransient
+) => Effect.retry(effect, { schedule: ChangeFeed.defaultRetrySchedule, while: retryable })
 
-// A 429 stays the caller's answer (`queue: false` asks for it); other transient failures are retried.
-const createRetry = <A, E extends HaiError.HaiError, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.retry(effect, {
-    schedule: ChangeFeed.defaultRetrySchedule,
-    while: (e) => Tools.isTransient(e) && e._tag !== "RateLimited"
-  })
+// A 429 stays the create's caller's answer (`queue: false` asks for it); other transient failures are retried.
+const createRetryable = (e: HaiError.HaiError) => Tools.isTransient(e) && e._tag !== "RateLimited"
 
 const durationMillis = (d: Duration.DurationInput) => Duration.toMillis(Duration.decode(d))
 
@@ -392,9 +390,10 @@ export const run: <A = unknown, I = unknown, T extends Toolkit.Any = Toolkit.Too
       execute: Effect.flatMap(
         // The key makes a retried create find the session the lost attempt made: a transient
         // failure (the service or the network unreachable for a while) must not fail the workflow.
-        limit === undefined
-          ? createRetry(hai.sessions.create(body, { idempotencyKey }))
-          : Effect.zipRight(limit.acquire(idempotencyKey), createRetry(hai.sessions.create(body, { idempotencyKey }))),
+        Effect.zipRight(
+          limit === undefined ? Effect.void : limit.acquire(idempotencyKey),
+          transientRetry(hai.sessions.create(body, { idempotencyKey }), createRetryable)
+        ),
         (session) =>
           Effect.map(Clock.currentTimeMillis, (at) => ({ id: session.id, status: session.status.status, at }))
       )

@@ -154,6 +154,24 @@ const TestLayer = (options?: { readonly webhooks?: boolean }) => {
 
 const stats = Effect.flatMap(Emulator.Emulator, (e) => e.stats)
 
+/** `Single` alone, its SDK's HTTP client passed through `middleware` (to see what it sends, or fail it). */
+const singleOver = (
+  middleware: (client: HttpClient.HttpClient) => HttpClient.HttpClient,
+  hai?: Partial<Parameters<typeof HaiAgents.layer>[0]>
+) =>
+  SingleLive.pipe(
+    Layer.provideMerge(HaiAgents.layer({ apiKey: "hk-emulator", baseUrl: "http://emulator.local", ...hai })),
+    Layer.provideMerge(
+      Layer.provide(
+        Layer.effect(HttpClient.HttpClient, Effect.map(HttpClient.HttpClient, middleware)),
+        Emulator.layerClient
+      )
+    ),
+    Layer.provideMerge(Layer.effectDiscard(scenarios)),
+    Layer.provideMerge(Emulator.layer({ tick: "20 millis" })),
+    Layer.provideMerge(DurableEngine.layerMemory)
+  )
+
 describe("DurableSession.run (in-memory engine)", () => {
   it.live("two steps: typed answers, tools run once per call, one session per step", () =>
     Effect.gen(function*() {
@@ -189,29 +207,18 @@ describe("DurableSession.run (in-memory engine)", () => {
   it.live("the create carries an Idempotency-Key derived from the execution and the step", () =>
     Effect.gen(function*() {
       const keys: Array<string> = []
-      const recording = Layer.effect(
-        HttpClient.HttpClient,
-        Effect.map(HttpClient.HttpClient, (client) =>
-          HttpClient.tapRequest(client, (request) =>
-            Effect.sync(() => {
-              if (request.method === "POST" && request.url.endsWith("/sessions")) {
-                keys.push(request.headers["idempotency-key"])
-              }
-            })))
-      )
+      const recording = (client: HttpClient.HttpClient) =>
+        HttpClient.tapRequest(client, (request) =>
+          Effect.sync(() => {
+            if (request.method === "POST" && request.url.endsWith("/sessions")) {
+              keys.push(request.headers["idempotency-key"])
+            }
+          }))
       const program = Effect.gen(function*() {
         yield* Single.execute({ id: "k1", agent: FINDER, poll: 30 })
         yield* Single.execute({ id: "k2", agent: FINDER, poll: 30 })
       })
-      yield* program.pipe(Effect.provide(
-        Layer.mergeAll(SingleLive).pipe(
-          Layer.provideMerge(HaiAgents.layer({ apiKey: "hk-emulator", baseUrl: "http://emulator.local" })),
-          Layer.provideMerge(Layer.provide(recording, Emulator.layerClient)),
-          Layer.provideMerge(Layer.effectDiscard(scenarios)),
-          Layer.provideMerge(Emulator.layer({ tick: "20 millis" })),
-          Layer.provideMerge(DurableEngine.layerMemory)
-        )
-      ))
+      yield* program.pipe(Effect.provide(singleOver(recording)))
       assert.strictEqual(keys.length, 2)
       assert.match(keys[0], /^hai-wf-[0-9a-f]{32}$/)
       assert.notStrictEqual(keys[0], keys[1])
@@ -221,32 +228,17 @@ describe("DurableSession.run (in-memory engine)", () => {
     Effect.gen(function*() {
       const keys: Array<string> = []
       // The first two creates never reach the service (the SDK itself does not retry here).
-      const unreachable = Layer.effect(
-        HttpClient.HttpClient,
-        Effect.map(HttpClient.HttpClient, (client) =>
-          HttpClient.transform(client, (response, request) => {
-            if (request.method !== "POST" || !request.url.endsWith("/sessions")) return response
-            keys.push(request.headers["idempotency-key"])
-            return keys.length <= 2
-              ? Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", description: "refused" }))
-              : response
-          }))
+      const unreachable = (client: HttpClient.HttpClient) =>
+        HttpClient.transform(client, (response, request) => {
+          if (request.method !== "POST" || !request.url.endsWith("/sessions")) return response
+          keys.push(request.headers["idempotency-key"])
+          return keys.length <= 2
+            ? Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", description: "refused" }))
+            : response
+        })
+      const answer = yield* Single.execute({ id: "unreachable", agent: FINDER, poll: 30 }).pipe(
+        Effect.provide(singleOver(unreachable, { retrySchedule: RetryPolicy.none }))
       )
-      const answer = yield* Single.execute({ id: "unreachable", agent: FINDER, poll: 30 }).pipe(Effect.provide(
-        SingleLive.pipe(
-          Layer.provideMerge(
-            HaiAgents.layer({
-              apiKey: "hk-emulator",
-              baseUrl: "http://emulator.local",
-              retrySchedule: RetryPolicy.none
-            })
-          ),
-          Layer.provideMerge(Layer.provide(unreachable, Emulator.layerClient)),
-          Layer.provideMerge(Layer.effectDiscard(scenarios)),
-          Layer.provideMerge(Emulator.layer({ tick: "20 millis" })),
-          Layer.provideMerge(DurableEngine.layerMemory)
-        )
-      ))
       assert.deepStrictEqual(answer, jobs)
       assert.strictEqual(keys.length, 3)
       assert.strictEqual(new Set(keys).size, 1)

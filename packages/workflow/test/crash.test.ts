@@ -9,8 +9,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { HaiAgents } from "@hai-effect/core"
-import * as Emulator from "@hai-effect/emulator/Emulator"
-import { Deferred, Effect, Layer, Schedule } from "effect"
+import { Deferred, Effect, Schedule } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -45,18 +44,8 @@ const waitUntil = <E>(what: string, check: Effect.Effect<boolean, E>, seconds = 
     })
   )
 
-const clusterState = (url: string, trial: string) => {
-  const execution = `SELECT entity_id FROM cluster_messages WHERE tag = 'run' AND payload LIKE '%"id":"${trial}"%'`
-  return [
-    Postgres.dump(
-      url,
-      `SELECT m.id, m.shard_id, m.entity_type, m.tag, m.processed, m.deliver_at, m.last_read, m.last_reply_id,
-         (SELECT count(*) FROM cluster_replies r WHERE r.request_id = m.id) AS replies
-       FROM cluster_messages m WHERE m.entity_id IN (${execution}) ORDER BY m.id`
-    ),
-    Postgres.dump(url, "SELECT * FROM cluster_runners")
-  ].join("\n")
-}
+const clusterState = (url: string, trial: string) =>
+  [Postgres.workflowMessages(url, trial), Postgres.dump(url, "SELECT * FROM cluster_runners")].join("\n")
 
 const campaign = (options: {
   readonly point: Harness.KillPoint
@@ -226,12 +215,7 @@ const campaign = (options: {
         + `tool calls re-run after a kill: ${reruns} (side effect applied once each)`
     )
   }).pipe(
-    Effect.provide(
-      HaiAgents.layer({ apiKey: "hk-emulator", baseUrl: "http://emulator.local" }).pipe(
-        Layer.provideMerge(Emulator.layerClient),
-        Layer.provideMerge(Harness.layer({ tick: 40 }))
-      )
-    ),
+    Effect.provide(Harness.layer({ tick: 40 })),
     Effect.scoped
   )
 

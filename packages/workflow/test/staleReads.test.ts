@@ -4,9 +4,7 @@
  * stamps) still reaches its workflow: within a minute, not after the storage's ten minutes.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { HaiAgents } from "@hai-effect/core"
-import * as Emulator from "@hai-effect/emulator/Emulator"
-import { Effect, Layer, Schedule } from "effect"
+import { Effect, Schedule } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import * as Harness from "./support/harness.js"
 import * as Postgres from "./support/postgres.js"
@@ -66,12 +64,7 @@ describe("stale read stamps on PostgreSQL", () => {
       assert.strictEqual(find?.status, "idle")
       assert.strictEqual(enrich?.status, "idle")
     }).pipe(
-      Effect.provide(
-        HaiAgents.layer({ apiKey: "hk-emulator", baseUrl: "http://emulator.local" }).pipe(
-          Layer.provideMerge(Emulator.layerClient),
-          Layer.provideMerge(Harness.layer({ tick: 40 }))
-        )
-      ),
+      Effect.provide(Harness.layer({ tick: 40 })),
       Effect.scoped
     ), 240_000)
 })

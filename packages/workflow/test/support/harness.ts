@@ -8,6 +8,7 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import { HaiAgents } from "@hai-effect/core"
 import * as Emulator from "@hai-effect/emulator/Emulator"
 import * as Scenario from "@hai-effect/emulator/Scenario"
 import { Deferred, Effect, Layer } from "effect"
@@ -428,9 +429,15 @@ export const make = (options: HarnessOptions & { readonly runnerScript: string }
 
 export type Harness = Effect.Effect.Success<ReturnType<typeof make>>
 
-/** The emulator (real clock, fast ticks) served on a free loopback port. */
+/**
+ * The emulator (real clock, fast ticks) served on a free loopback port for the runners, and a
+ * `HaiAgents` client that reaches it in-process for the harness itself.
+ */
 export const layer = (options: { readonly tick?: number | undefined }) =>
-  Layer.mergeAll(
-    NodeHttpServer.layer(() => createServer(), { port: 0, host: "127.0.0.1" }),
-    Emulator.layer({ tick: `${options.tick ?? 40} millis`, cancelDelay: "40 millis", concurrency: 10_000 })
+  HaiAgents.layer({ apiKey: "hk-emulator", baseUrl: "http://emulator.local" }).pipe(
+    Layer.provideMerge(Emulator.layerClient),
+    Layer.provideMerge(Layer.mergeAll(
+      NodeHttpServer.layer(() => createServer(), { port: 0, host: "127.0.0.1" }),
+      Emulator.layer({ tick: `${options.tick ?? 40} millis`, cancelDelay: "40 millis", concurrency: 10_000 })
+    ))
   )

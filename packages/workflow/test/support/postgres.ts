@@ -62,6 +62,24 @@ export const dump = (url: string, sql: string): string => {
   }
 }
 
+/**
+ * The stored cluster messages of one trial's workflow, each with its replies, for diagnostics.
+ * Times are in ms after `at` (wall clock), read from the snowflake ids of the messages and replies;
+ * `read_t` is the storage's read stamp, `due_t` a clock's delivery time.
+ */
+export const workflowMessages = (url: string, trial: string, at: number = Date.now()): string => {
+  const snowflake = (column: string) => `((${column}::bigint >> 22) + ${Date.UTC(2025, 0, 1)} - ${at.toFixed(0)})`
+  return dump(
+    url,
+    `SELECT ${snowflake("m.id")} AS t, m.entity_type, m.shard_id, m.tag, m.processed,
+       extract(epoch from m.last_read) * 1000 - ${at.toFixed(0)} AS read_t, m.deliver_at - ${at.toFixed(0)} AS due_t,
+       ${snowflake("r.id")} AS reply_t, substr(r.payload, 1, 70) AS reply
+     FROM cluster_messages m LEFT JOIN cluster_replies r ON r.request_id = m.id
+     WHERE m.entity_id IN (SELECT entity_id FROM cluster_messages WHERE tag = 'run' AND payload LIKE '%"id":"${trial}"%')
+     ORDER BY m.id, r.id`
+  )
+}
+
 export const start = async (): Promise<Postgres> => {
   const given = process.env.HAI_TEST_PG_URL
   if (given !== undefined && given !== "") {
